@@ -1,0 +1,1 @@
+"""The ``avevents`` command line."""

@@ -1,0 +1,146 @@
+"""``avevents serve``, ``status``, ``models`` and ``devices``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+
+from google.protobuf.json_format import MessageToDict
+
+from avevents.daemon.client import DaemonClient
+from avevents.daemon.errors import DaemonUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the daemon (keeps models resident, answers over gRPC)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--socket", metavar="PATH", help="Unix socket path (default: per-user runtime dir)")
+    where.add_argument("--tcp", metavar="[HOST:]PORT", help="listen on TCP (127.0.0.1 unless --allow-remote) "
+                       "with the per-user token")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --tcp host (token required)")
+    p.add_argument("--jobs", type=int, default=1, help="detections running at once (default: %(default)s)")
+    p.add_argument("--max-queue", type=int, default=8, help="detections waiting before RESOURCE_EXHAUSTED "
+                   "(default: %(default)s)")
+    p.add_argument("--shutdown-grace", type=float, default=5.0,
+                   help="seconds running jobs get to finish on SIGTERM (default: %(default)s)")
+    p.add_argument("--no-preload", action="store_true", help="load models on first use instead of at start")
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("status", help="is the daemon running; what it has loaded and is doing")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=status)
+
+    p = sub.add_parser("models", help="list, load and unload models")
+    msub = p.add_subparsers(dest="models_command", required=True)
+    q = msub.add_parser("list", help="models available now, and which are loaded")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=models_list)
+    for name, func, text in (("load", models_load, "load into the running daemon"),
+                             ("unload", models_unload, "free it in the running daemon")):
+        q = msub.add_parser(name, help=text)
+        q.add_argument("name")
+        if name == "load":
+            q.add_argument("--device", default="", help="cpu (default) or cuda:N")
+        q.set_defaults(func=func)
+
+    p = sub.add_parser("devices", help="devices the daemon can run models on")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=devices)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from avevents.daemon.server import Daemon, ServeConfig
+
+    config = ServeConfig(
+        socket_path=args.socket, tcp=args.tcp, allow_remote=args.allow_remote, max_running=args.jobs,
+        max_queued=args.max_queue, shutdown_grace=args.shutdown_grace, preload=not args.no_preload,
+    )
+    asyncio.run(Daemon(config).serve_forever())
+    return 0
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def status(args: argparse.Namespace) -> int:
+    try:
+        with DaemonClient.connect() as client:
+            st = client.status()
+    except DaemonUnavailable as exc:
+        if args.json:
+            print(json.dumps({"running": False, "reason": str(exc)}))
+        else:
+            print(f"not running: {exc}")
+        return 3
+    if args.json:
+        print(json.dumps({"running": True, **MessageToDict(st, preserving_proto_field_name=True)}, indent=2))
+        return 0
+    print(f"avevents {st.version} running (pid {st.pid}) on {st.address}, up {st.uptime_seconds:.0f} s, "
+          f"{_megabytes(st.rss_bytes)} resident")
+    print(f"jobs: {st.running_jobs} running, {st.queued_jobs} queued (limit {st.max_queued_jobs}), "
+          f"{st.completed_jobs} done, {st.failed_jobs} failed")
+    for m in st.loaded_models:
+        print(f"loaded: {m.name} {m.version} on {m.device} ({_megabytes(m.memory_bytes)})")
+    if not st.loaded_models:
+        print("loaded: nothing")
+    return 0
+
+
+def models_list(args: argparse.Namespace) -> int:
+    try:
+        with DaemonClient.connect() as client:
+            reply = client.list_models()
+            models, source = list(reply.models), "daemon"
+    except DaemonUnavailable:
+        from avevents.daemon import convert
+        from avevents.daemon.residency import ResidentModels
+
+        models, source = [convert.model_to_pb(s) for s in ResidentModels().states()], "this machine (daemon not running)"
+    if args.json:
+        print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
+        return 0
+    print(f"models on {source}:")
+    for m in models:
+        state = f"loaded on {m.device}" if m.loaded else ("available" if m.available else f"unavailable: {m.detail}")
+        if m.loaded and m.memory_bytes:
+            state += f", {_megabytes(m.memory_bytes)}"
+        print(f"  {m.name} {m.version}  [{m.pack}]  {m.task}: {', '.join(m.labels)}  - {state}")
+        print(f"      source: {m.source}; licence {m.licence}")
+    return 0
+
+
+def models_load(args: argparse.Namespace) -> int:
+    with DaemonClient.connect() as client:
+        m = client.load_model(args.name, args.device)
+    print(f"{m.name} loaded on {m.device} ({_megabytes(m.memory_bytes)})")
+    return 0
+
+
+def models_unload(args: argparse.Namespace) -> int:
+    with DaemonClient.connect() as client:
+        m = client.unload_model(args.name)
+    print(f"{m.name} unloaded")
+    return 0
+
+
+def devices(args: argparse.Namespace) -> int:
+    try:
+        with DaemonClient.connect() as client:
+            found = list(client.list_devices().devices)
+    except DaemonUnavailable:
+        from avevents.daemon.server import list_devices
+
+        found = list_devices("cpu")
+    if args.json:
+        print(json.dumps([MessageToDict(d, preserving_proto_field_name=True) for d in found], indent=2))
+        return 0
+    for d in found:
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.name:8} {d.description}  ({d.free_memory_bytes / 2**30:.1f} of "
+              f"{d.total_memory_bytes / 2**30:.1f} GiB free)")
+    return 0

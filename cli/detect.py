@@ -1,0 +1,127 @@
+"""``avevents detect FILE...``: events for local media, via the running daemon or in-process."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+
+from avevents.daemon.client import DaemonClient
+from avevents.daemon.errors import AvEventsError, DaemonUnavailable, InvalidRequest
+from avevents.daemon.pipeline import ProgressUpdate
+from avevents.daemon.results import DetectOptions, DetectResult, LabelOptions
+
+from .output import media_summary, table, write_output
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("detect", help="detect events in media files")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--labels", help="comma-separated labels to detect (default: all of the pack's)")
+    p.add_argument("--pack", default="", help="detector pack (default: builtin)")
+    p.add_argument("--range", dest="source_range", metavar="START-END",
+                   help="only this part of the media, in seconds (e.g. 12.5-40)")
+    p.add_argument("--threshold", type=float, help="score (0-1) at which an event starts, for every label")
+    p.add_argument("--release", type=float, help="score below which an event ends (hysteresis)")
+    p.add_argument("--min-length", type=float, help="drop events shorter than this many seconds")
+    p.add_argument("--merge-gap", type=float, help="merge events closer than this many seconds")
+    p.add_argument("--audio-stream", type=int, help="which audio stream to analyse (0-based)")
+    p.add_argument("--json", metavar="PATH", help="write results as JSON ('-' for standard output)")
+    p.add_argument("--csv", metavar="PATH", help="write events as CSV ('-' for standard output)")
+    p.add_argument("--otio", metavar="PATH", help="write an OpenTimelineIO timeline with a marker per event")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--in-process", action="store_true", help="never use the daemon")
+    where.add_argument("--daemon", action="store_true", help="require the running daemon")
+    p.add_argument("-q", "--quiet", action="store_true", help="no table or progress")
+    p.set_defaults(func=run)
+
+
+def options_from_args(args: argparse.Namespace) -> DetectOptions:
+    source_range = None
+    if args.source_range:
+        try:
+            start_text, end_text = args.source_range.split("-", 1)
+            source_range = (float(start_text or 0), float(end_text))
+        except ValueError:
+            raise InvalidRequest(f"--range wants START-END in seconds, got {args.source_range!r}") from None
+    labels = tuple(label.strip() for label in args.labels.split(",") if label.strip()) if args.labels else ()
+    return DetectOptions(
+        labels=labels,
+        pack=args.pack,
+        source_range=source_range,
+        defaults=LabelOptions(args.threshold, args.release, args.min_length, args.merge_gap),
+        audio_stream=args.audio_stream,
+    )
+
+
+class _ProgressLine:
+    """One self-overwriting progress line on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, name: str, update: ProgressUpdate) -> None:
+        if not self.enabled:
+            return
+        detail = update.message if update.stage == "queued" else f"{update.fraction * 100:5.1f}%"
+        sys.stderr.write(f"\r{name}: {update.stage} {detail}".ljust(78)[:78])
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 78 + "\r")
+
+
+def _runner(args: argparse.Namespace):
+    """(description, function(path, options, on_progress) -> result)."""
+    if not args.in_process:
+        try:
+            client = DaemonClient.connect(timeout=1.0)
+            where = f"daemon at {client.address}"
+            return where, client.detect
+        except DaemonUnavailable:
+            if args.daemon:
+                raise
+    from avevents.daemon.pipeline import detect
+    from avevents.daemon.residency import ResidentModels
+
+    models = ResidentModels()
+    return "in-process", lambda path, options, on_progress: detect(
+        path, options, models, threading.Event(), on_progress
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    options.validate()
+    where, detect = _runner(args)
+    progress = _ProgressLine(not args.quiet)
+    results: list[DetectResult] = []
+    failures = 0
+    for path in args.files:
+        try:
+            result = detect(path, options, lambda u, p=path: progress(p, u))
+        except AvEventsError as exc:
+            progress.done()
+            failures += 1
+            print(f"error: {exc}", file=sys.stderr)
+            continue
+        progress.done()
+        results.append(result)
+        if not args.quiet and not (args.json == "-" or args.csv == "-" or args.otio == "-"):
+            print(f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
+                  f"{result.elapsed_seconds:.2f} s, {where})")
+            for warning in result.warnings:
+                print(f"  note: {warning}")
+            print(table(result))
+            print()
+    for kind in ("json", "csv", "otio"):
+        target = getattr(args, kind)
+        if target and results:
+            write_output(kind, target, results)
+    if failures:
+        return 2 if not results else 1
+    return 0

@@ -1,0 +1,46 @@
+"""Entry point of the ``avevents`` console script."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from avevents.daemon.errors import AvEventsError
+
+from . import daemon_commands, detect, sample
+
+EXIT_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avevents",
+        description="Detect audio-visual events (speech, silence, transients, scene cuts...) in media files.",
+    )
+    parser.add_argument("--log-level", default=os.environ.get("AVEVENTS_LOG_LEVEL", "WARNING"),
+                        help="DEBUG, INFO, WARNING (default) or ERROR")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    detect.add_parser(sub)
+    daemon_commands.add_parsers(sub)
+    sample.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = "INFO" if args.command == "serve" and args.log_level == "WARNING" else args.log_level
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except AvEventsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

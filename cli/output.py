@@ -1,0 +1,168 @@
+"""Results as a table for people, and as JSON, CSV and OpenTimelineIO for tools."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from avevents.daemon.results import DetectResult, Event
+
+# Marker colours by label (OTIO's colour names); learned labels fall back to the last entry.
+LABEL_COLORS = {"Speech": "GREEN", "Silence": "BLUE", "Transient": "RED", "Scene cut": "YELLOW"}
+DEFAULT_COLOR = "PURPLE"
+CSV_FIELDS = ["file", "label", "start_seconds", "end_seconds", "duration_seconds", "confidence",
+              "audio_confidence", "video_confidence", "detector", "model", "id"]
+
+
+def clock(seconds: float) -> str:
+    """H:MM:SS.mmm"""
+    millis = round(seconds * 1000)
+    h, rest = divmod(millis, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def _rate_text(rate: Fraction | None) -> str:
+    if not rate:
+        return ""
+    return f"{float(rate):.3f}".rstrip("0").rstrip(".") + (f" ({rate.numerator}/{rate.denominator})"
+                                                           if rate.denominator != 1 else "")
+
+
+def media_summary(result: DetectResult) -> str:
+    m = result.media
+    parts = [f"{m.duration_seconds:.2f} s"]
+    if m.has_video:
+        parts.append(f"{m.width}x{m.height} {m.video_codec} @ {_rate_text(m.frame_rate)} fps"
+                     + (" (variable)" if m.variable_frame_rate else ""))
+    if m.has_audio:
+        parts.append(f"{m.audio_codec} {m.sample_rate} Hz {m.audio_channels} ch")
+    return ", ".join(parts)
+
+
+def _conf(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(result: DetectResult) -> str:
+    rows = [("LABEL", "START", "END", "LENGTH", "CONF", "AUDIO", "VIDEO", "DETECTOR")]
+    for e in result.events:
+        rows.append((e.label, clock(e.start_seconds), clock(e.end_seconds), f"{e.duration_seconds:.2f}s",
+                     _conf(e.confidence), _conf(e.audio_confidence), _conf(e.video_confidence), e.detector))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    if len(rows) == 1:
+        lines.append("(no events)")
+    return "\n".join(lines)
+
+
+def event_dict(e: Event) -> dict:
+    return {
+        "id": e.id, "label": e.label, "start_seconds": e.start_seconds, "end_seconds": e.end_seconds,
+        "confidence": e.confidence, "audio_confidence": e.audio_confidence,
+        "video_confidence": e.video_confidence, "detector": e.detector, "model": e.model,
+    }
+
+
+def result_dict(result: DetectResult) -> dict:
+    m = result.media
+
+    def rational(r: Fraction | None):
+        return {"num": r.numerator, "den": r.denominator} if r else None
+
+    media = dict(m.__dict__)
+    media["frame_rate"], media["average_frame_rate"] = rational(m.frame_rate), rational(m.average_frame_rate)
+    return {
+        "media": media,
+        "pack": result.pack,
+        "labels": result.labels,
+        "analysed_range": list(result.analysed_range),
+        "grid": {
+            "video_analysis_fps": result.video_analysis_fps,
+            "tracks": [g.__dict__ for g in result.grid],
+        },
+        "models": [{"name": n, "version": v} for n, v in result.models],
+        "warnings": result.warnings,
+        "elapsed_seconds": round(result.elapsed_seconds, 3),
+        "events": [event_dict(e) for e in result.events],
+    }
+
+
+def to_json(results: list[DetectResult]) -> str:
+    data = [result_dict(r) for r in results]
+    return json.dumps(data[0] if len(data) == 1 else data, indent=2)
+
+
+def to_csv(results: list[DetectResult]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for r in results:
+        for e in r.events:
+            row = event_dict(e)
+            row.update(file=r.media.path, duration_seconds=round(e.duration_seconds, 6))
+            writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
+    return buf.getvalue()
+
+
+def to_otio(results: list[DetectResult]):
+    """A timeline with one clip per analysed file, each carrying a marker per event in its media time."""
+    import opentimelineio as otio
+
+    timeline = otio.schema.Timeline(name="avevents")
+    track = otio.schema.Track(name="avevents", kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(track)
+    for r in results:
+        m = r.media
+        rate = float(m.frame_rate) if m.frame_rate else 1000.0
+        available = otio.opentime.TimeRange(
+            otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime.from_seconds(m.duration_seconds, rate)
+        )
+        reference = otio.schema.ExternalReference(
+            target_url=Path(m.path).absolute().as_uri(), available_range=available
+        )
+        start, end = r.analysed_range
+        clip = otio.schema.Clip(
+            name=Path(m.path).name,
+            media_reference=reference,
+            source_range=otio.opentime.range_from_start_end_time(
+                otio.opentime.RationalTime.from_seconds(start, rate),
+                otio.opentime.RationalTime.from_seconds(end, rate),
+            ),
+        )
+        for e in r.events:
+            marked = otio.opentime.TimeRange(
+                otio.opentime.RationalTime.from_seconds(e.start_seconds, rate),
+                otio.opentime.RationalTime.from_seconds(max(e.duration_seconds, 1 / rate), rate),
+            )
+            marker = otio.schema.Marker(
+                name=e.label, marked_range=marked, color=LABEL_COLORS.get(e.label, DEFAULT_COLOR),
+                metadata={"avevents": event_dict(e)},
+            )
+            marker.comment = f"{e.label} {e.confidence:.2f} ({e.model})"
+            clip.markers.append(marker)
+        track.append(clip)
+    return timeline
+
+
+def write_output(kind: str, target: str, results: list[DetectResult]) -> None:
+    """Write ``kind`` (json|csv|otio) to ``target`` ('-' is standard output), atomically for files."""
+    import sys
+
+    if kind == "otio":
+        import opentimelineio as otio
+
+        text = otio.adapters.write_to_string(to_otio(results), "otio_json")
+    else:
+        text = to_json(results) if kind == "json" else to_csv(results)
+    if target == "-":
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    path = Path(target)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)

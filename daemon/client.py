@@ -1,0 +1,133 @@
+"""A synchronous client of the avevents daemon, used by the CLI and the editor integrations.
+
+Errors come back as the same ``AvEventsError`` subclasses the daemon raised, so callers handle one
+exception tree whether detection ran here or in the daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from avevents.proto.v1 import avevents_pb2 as pb
+from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
+
+from . import convert
+from .errors import AvEventsError, DaemonUnavailable, from_rpc_error
+from .paths import DaemonInfo, read_token
+from .pipeline import ProgressUpdate
+from .results import DetectOptions, DetectResult
+
+log = logging.getLogger(__name__)
+
+
+class DaemonClient:
+    """Connection to one daemon; create with ``connect()`` (discovery) or an explicit address."""
+
+    def __init__(self, address: str, token: str | None = None, pid: int | None = None):
+        self.address = address
+        self.pid = pid
+        self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self._channel = grpc.insecure_channel(address)
+        self._stub = pb_grpc.AvEventsStub(self._channel)
+        self._active_call = None
+
+    @classmethod
+    def connect(cls, address: str | None = None, timeout: float = 1.0) -> DaemonClient:
+        """The daemon at ``address``, or the one this user's discovery file names; raises
+        DaemonUnavailable when none answers within ``timeout`` seconds."""
+        info = DaemonInfo.read()
+        if address is None:
+            if info is None:
+                raise DaemonUnavailable("the avevents daemon is not running (start it with: avevents serve)")
+            address = info.address
+        token = os.environ.get("AVEVENTS_TOKEN") or read_token()
+        client = cls(address, token, info.pid if info and info.address == address else None)
+        if not client.healthy(timeout):
+            client.close()
+            raise DaemonUnavailable(f"the avevents daemon at {address} does not answer")
+        return client
+
+    def healthy(self, timeout: float = 1.0) -> bool:
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=timeout)
+            reply = health_pb2_grpc.HealthStub(self._channel).Check(
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout
+            )
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+        except (grpc.FutureTimeoutError, grpc.RpcError):
+            return False
+
+    def close(self) -> None:
+        self._channel.close()
+
+    def __enter__(self) -> DaemonClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _call(self, method, request, timeout: float | None = 30.0):
+        try:
+            return method(request, metadata=self._metadata, timeout=timeout)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+
+    def detect(
+        self,
+        path: str | os.PathLike,
+        options: DetectOptions | None = None,
+        on_progress: Callable[[ProgressUpdate], None] | None = None,
+        timeout: float | None = None,
+    ) -> DetectResult:
+        """Analyse a local file in the daemon; ``on_progress`` sees each streamed update."""
+        request = convert.request_to_pb(str(Path(path).expanduser().absolute()), options or DetectOptions())
+        call = self._stub.Detect(request, metadata=self._metadata, timeout=timeout)
+        self._active_call = call
+        result = None
+        try:
+            for message in call:
+                if message.HasField("progress"):
+                    p = message.progress
+                    if on_progress is not None:
+                        on_progress(
+                            ProgressUpdate(
+                                p.stage, p.fraction, p.media_seconds_done, p.media_seconds_total,
+                                p.message or (f"{p.queue_position} job(s) ahead" if p.stage == "queued" else ""),
+                            )
+                        )
+                else:
+                    result = convert.result_from_pb(message.result)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            self._active_call = None
+        if result is None:
+            raise AvEventsError("the daemon closed the stream without a result")
+        return result
+
+    def cancel(self) -> None:
+        """Cancel the detection in progress (from another thread)."""
+        call = self._active_call
+        if call is not None:
+            call.cancel()
+
+    def status(self) -> pb.Status:
+        return self._call(self._stub.GetStatus, pb.GetStatusRequest())
+
+    def list_models(self) -> pb.ListModelsResponse:
+        return self._call(self._stub.ListModels, pb.ListModelsRequest())
+
+    def load_model(self, name: str, device: str = "") -> pb.ModelInfo:
+        return self._call(self._stub.LoadModel, pb.LoadModelRequest(name=name, device=device), timeout=300)
+
+    def unload_model(self, name: str) -> pb.ModelInfo:
+        return self._call(self._stub.UnloadModel, pb.UnloadModelRequest(name=name))
+
+    def list_devices(self) -> pb.ListDevicesResponse:
+        return self._call(self._stub.ListDevices, pb.ListDevicesRequest())

@@ -1,0 +1,1 @@
+"""Built-in detectors (no download): one detector per module, registered in ``registry``."""

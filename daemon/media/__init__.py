@@ -1,0 +1,1 @@
+"""Media probing and decoding with PyAV, as generators."""

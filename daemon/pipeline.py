@@ -1,0 +1,182 @@
+"""One detection request, start to finish: validate, probe, decode once, run detectors, post-process.
+
+The same function runs inside the daemon (in a worker thread) and in-process for ``avevents detect``
+when no daemon is up, so both give the same results.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .detectors.base import Detector
+from .detectors.registry import DEFAULT_PACK, detectors_for, resolve_labels
+from .errors import NoUsableStream, RangeOutsideMedia
+from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
+from .media.probe import probe
+from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
+from .residency import ResidentModels
+from .results import DetectOptions, DetectResult, Event, MediaInfo
+
+log = logging.getLogger(__name__)
+
+TRUNCATION_TOLERANCE_SECONDS = 1.0
+
+
+@dataclass
+class ProgressUpdate:
+    stage: str
+    fraction: float
+    media_seconds_done: float = 0.0
+    media_seconds_total: float = 0.0
+    message: str = ""
+
+
+ProgressCallback = Callable[[ProgressUpdate], None]
+
+
+def analysed_range(info: MediaInfo, requested: tuple[float, float] | None) -> tuple[float, float]:
+    """The part of the media to analyse: the request's range clipped to the media."""
+    duration = info.duration_seconds
+    if requested is None:
+        return 0.0, duration
+    start, end = requested
+    if duration and start >= duration:
+        raise RangeOutsideMedia(
+            f"{info.path}: range {start:.3f}-{end:.3f} s starts after the media ends ({duration:.3f} s)"
+        )
+    return start, min(end, duration) if duration else end
+
+
+def detect(
+    path: str,
+    options: DetectOptions,
+    models: ResidentModels,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+) -> DetectResult:
+    """Analyse ``path`` and return its events; raises an ``AvEventsError`` subclass on bad input."""
+    started = time.perf_counter()
+    report = progress or (lambda update: None)
+    options.validate()
+    pack = options.pack or DEFAULT_PACK
+    labels = resolve_labels(pack, options.labels)
+    info = probe(path, options.audio_stream)
+    start, end = analysed_range(info, options.source_range)
+
+    warnings: list[str] = []
+    runnable: list[type[Detector]] = []
+    for det in detectors_for(pack, labels):
+        present = info.has_audio if det.spec.modality == "audio" else info.has_video
+        if present:
+            runnable.append(det)
+        else:
+            warnings.append(
+                f"no {det.spec.modality} stream: {', '.join(det.spec.labels)} not analysed"
+            )
+    if not runnable:
+        raise NoUsableStream(
+            f"{info.path}: has no {'audio' if not info.has_audio else 'video'} stream, which "
+            f"{', '.join(labels)} need(s)"
+        )
+    analysed_labels = [label for det in runnable for label in det.spec.labels if label in labels]
+
+    report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
+    detectors = [det.create(models, info) for det in runnable]
+    audio_by_rate: dict[int, list[Detector]] = {}
+    video_detectors: list[Detector] = []
+    for det in detectors:
+        if det.spec.modality == "audio":
+            audio_by_rate.setdefault(det.spec.sample_rate, []).append(det)
+        else:
+            video_detectors.append(det)
+    settings = DecodeSettings(
+        audio_rates=tuple(audio_by_rate),
+        luma_thumbnails=any(d.spec.luma_thumbnails for d in video_detectors),
+        # No built-in detector looks at whole pictures yet; learned packs set this.
+        picture_fps=0.0,
+        audio_stream=info.audio_stream,
+    )
+
+    decode_report = DecodeReport()
+    total = max(end - start, 1e-9)
+    next_report = 0.0
+    for item in decode(info, settings, start, end, cancel, decode_report):
+        if isinstance(item, AudioBlock):
+            for det in audio_by_rate[item.rate]:
+                det.feed_audio(item)
+            done = item.start_seconds + len(item.samples) / item.rate - start
+        else:
+            for det in video_detectors:
+                det.feed_video(item)
+            done = item.time_seconds - start
+        now = time.monotonic()
+        if now >= next_report:
+            next_report = now + 0.25
+            report(ProgressUpdate("analysing", min(done / total, 1.0) * 0.98, max(done, 0.0), total))
+
+    report(ProgressUpdate("post-processing", 0.98, total, total))
+    warnings.extend(decode_report.warnings)
+    warnings.extend(_truncation_warnings(info, decode_report, settings, end))
+    media_key = f"{info.path}|{info.size_bytes}"
+    events: list[Event] = []
+    for det in detectors:
+        for out in det.finish():
+            if out.label not in labels:
+                continue
+            opts = options.for_label(out.label, det.spec.default_options(out.label))
+            ranges = points_to_ranges(out, opts) if isinstance(out, PointCandidates) else track_to_ranges(out, opts)
+            for r in ranges:
+                s, e = max(r.start_seconds, start), min(r.end_seconds, end)
+                if e <= s:
+                    continue
+                conf = round(min(max(r.confidence, 0.0), 1.0), 4)
+                event = Event(
+                    label=out.label,
+                    start_seconds=round(s, 6),
+                    end_seconds=round(e, 6),
+                    confidence=conf,
+                    detector=det.spec.name,
+                    model=det.spec.model,
+                    audio_confidence=conf if det.spec.modality == "audio" else None,
+                    video_confidence=conf if det.spec.modality == "video" else None,
+                )
+                event.assign_id(media_key)
+                events.append(event)
+    events.sort(key=lambda e: (e.start_seconds, e.label))
+    result = DetectResult(
+        media=info,
+        analysed_range=(start, end),
+        grid=[det.grid() for det in detectors],
+        events=events,
+        labels=analysed_labels,
+        pack=pack,
+        models=sorted({tuple(det.spec.model.rsplit(" ", 1)) for det in detectors}),
+        # Cuts look at every decoded frame; learned packs will sample pictures at options.video_analysis_fps.
+        video_analysis_fps=float(info.frame_rate or 0) if settings.luma_thumbnails else 0.0,
+        warnings=warnings,
+        elapsed_seconds=time.perf_counter() - started,
+    )
+    report(ProgressUpdate("done", 1.0, total, total))
+    log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
+    return result
+
+
+def _truncation_warnings(
+    info: MediaInfo, report: DecodeReport, settings: DecodeSettings, end: float
+) -> list[str]:
+    """Say so when the streams stop well before the duration the container declares."""
+    warnings = []
+    for kind, last, wanted in (
+        ("video", report.last_video_seconds, settings.luma_thumbnails),
+        ("audio", report.last_audio_seconds, bool(settings.audio_rates)),
+    ):
+        if wanted and last is not None and last < end - TRUNCATION_TOLERANCE_SECONDS:
+            warnings.append(
+                f"the {kind} stops at {last:.2f} s although the file declares {info.duration_seconds:.2f} s "
+                "(truncated file?); analysed what is there"
+            )
+    return warnings

@@ -1,0 +1,159 @@
+"""Models kept resident between requests: loaded once on first use, unloaded on request.
+
+Thread-safe: analysis threads ask for a model while the gRPC loop loads or unloads another.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psutil
+
+from avevents.models import silero_vad
+
+from .detectors.registry import BUILTIN_DETECTORS, BUILTIN_PACK
+from .errors import ModelUnavailable, UnknownModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model the daemon can hold in memory."""
+
+    name: str
+    version: str
+    pack: str
+    task: str
+    labels: tuple[str, ...]
+    source: str
+    licence: str
+    loader: Callable[[], object]
+    devices: tuple[str, ...] = ("cpu",)
+    resident: bool = True     # False: signal processing with nothing to load
+
+
+@dataclass
+class ModelState:
+    entry: ModelEntry
+    loaded: bool = False
+    device: str = ""
+    memory_bytes: int = 0
+    loaded_at: float = 0.0
+    detail: str = ""
+    available: bool = True
+    obj: object = field(default=None, repr=False)
+
+
+def _catalog() -> list[ModelEntry]:
+    entries = [
+        ModelEntry(
+            name="silero-vad",
+            version=silero_vad.version(),
+            pack=BUILTIN_PACK,
+            task="speech activity",
+            labels=("Speech",),
+            source="bundled in the silero-vad wheel (ONNX)",
+            licence="MIT",
+            loader=silero_vad.SileroVad,
+        )
+    ]
+    for det in BUILTIN_DETECTORS:
+        if getattr(det, "model_name", None):
+            continue
+        name, version = det.spec.model.rsplit(" ", 1)
+        entries.append(
+            ModelEntry(
+                name=name,
+                version=version,
+                pack=BUILTIN_PACK,
+                task=det.spec.description,
+                labels=det.spec.labels,
+                source="built in (signal processing, no weights)",
+                licence="MIT",
+                loader=lambda: None,
+                resident=False,
+            )
+        )
+    return entries
+
+
+class ResidentModels:
+    """The daemon's (or an in-process run's) loaded models."""
+
+    def __init__(self, default_device: str = "cpu"):
+        self.default_device = default_device
+        self._lock = threading.RLock()
+        self._states = {e.name: ModelState(e) for e in _catalog()}
+        for state in self._states.values():
+            if not state.entry.resident:
+                state.loaded, state.device = True, "cpu"
+        self._check_availability()
+
+    def _check_availability(self) -> None:
+        try:
+            path = silero_vad.model_dir() / silero_vad.SEQUENCE_MODEL
+            ok = path.is_file()
+            detail = str(path) if ok else f"missing: {path}"
+        except ModelUnavailable as exc:
+            ok, detail = False, str(exc)
+        state = self._states["silero-vad"]
+        state.available, state.detail = ok, detail
+
+    def states(self) -> list[ModelState]:
+        with self._lock:
+            return list(self._states.values())
+
+    def state(self, name: str) -> ModelState:
+        with self._lock:
+            if name not in self._states:
+                raise UnknownModel(f"unknown model {name!r} (models: {', '.join(self._states)})")
+            return self._states[name]
+
+    def get(self, name: str) -> object:
+        """The loaded model, loading it on first use."""
+        state = self.state(name)
+        with self._lock:
+            if not state.loaded:
+                self.load(name)
+            return state.obj
+
+    def load(self, name: str, device: str = "") -> ModelState:
+        state = self.state(name)
+        device = device or self.default_device
+        with self._lock:
+            if device not in state.entry.devices:
+                raise ModelUnavailable(
+                    f"{name} runs on {', '.join(state.entry.devices)} only; {device!r} was asked for"
+                )
+            if state.loaded:
+                return state
+            if not state.available:
+                raise ModelUnavailable(f"{name} cannot be loaded: {state.detail}")
+            gc.collect()
+            rss_before = psutil.Process().memory_info().rss
+            started = time.perf_counter()
+            state.obj = state.entry.loader()
+            state.memory_bytes = max(0, psutil.Process().memory_info().rss - rss_before)
+            state.loaded, state.device, state.loaded_at = True, device, time.time()
+            log.info("loaded %s on %s in %.2f s (%.1f MB)", name, device, time.perf_counter() - started,
+                     state.memory_bytes / 1e6)
+            return state
+
+    def unload(self, name: str) -> ModelState:
+        state = self.state(name)
+        with self._lock:
+            if state.entry.resident and state.loaded:
+                state.obj = None
+                state.loaded, state.device, state.memory_bytes = False, "", 0
+                gc.collect()
+                log.info("unloaded %s", name)
+            return state
+
+    def loaded(self) -> list[ModelState]:
+        return [s for s in self.states() if s.loaded and s.entry.resident]

@@ -1,0 +1,156 @@
+"""Options and results of one detection, as plain dataclasses (the in-process form of the contract)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from .errors import InvalidRequest
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """Post-processing of one label's score track; ``None`` keeps the detector's default."""
+
+    threshold: float | None = None
+    release_threshold: float | None = None
+    min_event_seconds: float | None = None
+    merge_gap_seconds: float | None = None
+
+    def over(self, base: LabelOptions) -> LabelOptions:
+        """These options with unset fields taken from ``base``."""
+        return LabelOptions(
+            *(mine if mine is not None else theirs for mine, theirs in zip(self._values(), base._values()))
+        )
+
+    def _values(self) -> tuple:
+        return (self.threshold, self.release_threshold, self.min_event_seconds, self.merge_gap_seconds)
+
+    def validate(self, where: str) -> None:
+        for name in ("threshold", "release_threshold"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise InvalidRequest(f"{where}: {name} must be between 0 and 1, got {value}")
+        for name in ("min_event_seconds", "merge_gap_seconds"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise InvalidRequest(f"{where}: {name} must not be negative, got {value}")
+        if (
+            self.threshold is not None
+            and self.release_threshold is not None
+            and self.release_threshold > self.threshold
+        ):
+            raise InvalidRequest(
+                f"{where}: release_threshold ({self.release_threshold}) is above threshold ({self.threshold})"
+            )
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    """What to analyse and how; every field has a sensible default."""
+
+    labels: tuple[str, ...] = ()
+    pack: str = ""
+    source_range: tuple[float, float] | None = None
+    defaults: LabelOptions = LabelOptions()
+    per_label: dict[str, LabelOptions] = field(default_factory=dict)
+    video_analysis_fps: float | None = None
+    audio_stream: int | None = None
+
+    def for_label(self, label: str, detector_default: LabelOptions) -> LabelOptions:
+        """Effective options of one label: per-label over request defaults over the detector's."""
+        chosen = self.per_label.get(label, LabelOptions()).over(self.defaults).over(detector_default)
+        if (
+            chosen.threshold is not None
+            and chosen.release_threshold is not None
+            and chosen.release_threshold > chosen.threshold
+        ):
+            # A raised threshold drags the detector's own release level along rather than inverting it.
+            chosen = replace(chosen, release_threshold=chosen.threshold)
+        return chosen
+
+    def validate(self) -> None:
+        self.defaults.validate("options")
+        for label, opts in self.per_label.items():
+            opts.validate(f"options for {label!r}")
+        if self.source_range is not None:
+            start, end = self.source_range
+            if start < 0 or end <= start:
+                raise InvalidRequest(f"source range {start:.3f}-{end:.3f} s is empty or negative")
+        if self.video_analysis_fps is not None and not 0.1 <= self.video_analysis_fps <= 120:
+            raise InvalidRequest(f"video_analysis_fps must be within 0.1-120, got {self.video_analysis_fps}")
+        if self.audio_stream is not None and self.audio_stream < 0:
+            raise InvalidRequest(f"audio_stream must not be negative, got {self.audio_stream}")
+
+
+@dataclass
+class MediaInfo:
+    """Facts about a media file, probed before analysis."""
+
+    path: str
+    size_bytes: int = 0
+    container: str = ""
+    duration_seconds: float = 0.0
+    origin_seconds: float = 0.0
+    has_video: bool = False
+    has_audio: bool = False
+    frame_rate: Fraction | None = None
+    average_frame_rate: Fraction | None = None
+    variable_frame_rate: bool = False
+    width: int = 0
+    height: int = 0
+    rotation_degrees: int = 0
+    video_codec: str = ""
+    sample_rate: int = 0
+    audio_channels: int = 0
+    audio_codec: str = ""
+    audio_stream_count: int = 0
+    audio_stream: int = 0
+
+
+@dataclass(frozen=True)
+class GridTrack:
+    """How one detector sampled time: its events' boundaries fall on this grid."""
+
+    detector: str
+    modality: str
+    step_seconds: float
+    window_seconds: float
+    sample_rate: int = 0
+
+
+@dataclass
+class Event:
+    label: str
+    start_seconds: float
+    end_seconds: float
+    confidence: float
+    detector: str
+    model: str
+    audio_confidence: float | None = None
+    video_confidence: float | None = None
+    id: str = ""
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.end_seconds - self.start_seconds
+
+    def assign_id(self, media_key: str) -> None:
+        """Stable id: the same media, label, range and model always give the same id."""
+        text = f"{media_key}|{self.label}|{self.start_seconds:.3f}|{self.end_seconds:.3f}|{self.model}"
+        self.id = hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class DetectResult:
+    media: MediaInfo
+    analysed_range: tuple[float, float]
+    grid: list[GridTrack]
+    events: list[Event]
+    labels: list[str]
+    pack: str
+    models: list[tuple[str, str]]
+    video_analysis_fps: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    elapsed_seconds: float = 0.0

@@ -1,0 +1,370 @@
+"""The gRPC daemon: keeps models resident and answers Detect and the management calls.
+
+grpc.aio on a per-user Unix socket (0600) by default, or TCP with a per-user token. Analysis runs in
+worker threads; the event loop only streams progress, queues requests and watches for cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+import platform
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+import psutil
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from avevents.proto.v1 import avevents_pb2 as pb
+from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
+
+from . import convert, pipeline
+from .detectors.registry import DEFAULT_PACK, resolve_labels
+from .errors import AlreadyRunning, AvEventsError, InvalidRequest, to_grpc
+from .jobs import JobQueue
+from .media.probe import probe
+from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token
+from .residency import ResidentModels
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AvEvents"].full_name
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("avevents")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class ServeConfig:
+    socket_path: Path | None = None     # default per-user socket when neither this nor tcp is given
+    tcp: str | None = None              # "host:port" (port 0: any free port)
+    allow_remote: bool = False          # permit a non-loopback host (always with the token)
+    max_running: int = 1
+    max_queued: int = 8
+    shutdown_grace: float = 5.0
+    preload: bool = True                # load the default pack's models at start
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: BaseException) -> None:
+    code, message, trailers = to_grpc(exc)
+    if code == grpc.StatusCode.INTERNAL:
+        log.exception("internal error while serving", exc_info=exc)
+    context.set_trailing_metadata(trailers)
+    await context.abort(code, message)
+
+
+class AvEventsServicer(pb_grpc.AvEventsServicer):
+    def __init__(self, models: ResidentModels, jobs: JobQueue, address: str = ""):
+        self.models = models
+        self.jobs = jobs
+        self.address = address
+        self.started = time.time()
+        self.executor = ThreadPoolExecutor(max_workers=jobs.max_running + 1, thread_name_prefix="avevents-job")
+
+    async def Detect(self, request: pb.DetectRequest, context: grpc.aio.ServicerContext):
+        cancel = threading.Event()
+        try:
+            path, options = convert.request_from_pb(request)
+            if not path:
+                raise InvalidRequest("media_path is empty")
+            # Validate before queueing: bad input fails at once, without waiting behind other jobs.
+            options.validate()
+            resolve_labels(options.pack or DEFAULT_PACK, options.labels)
+            loop = asyncio.get_running_loop()
+            info = await loop.run_in_executor(self.executor, probe, path, options.audio_stream)
+            pipeline.analysed_range(info, options.source_range)
+
+            ticket = self.jobs.enqueue()
+            waiting = asyncio.ensure_future(self.jobs.acquire(ticket))
+            reported = -1
+            try:
+                while not waiting.done():
+                    position = self.jobs.position(ticket)
+                    if position != reported:
+                        reported = position
+                        yield pb.DetectResponse(
+                            progress=pb.Progress(
+                                stage="queued", queue_position=position, message="waiting for a free worker"
+                            )
+                        )
+                    await asyncio.wait(
+                        {waiting, asyncio.ensure_future(self.jobs.wait_for_change(0.5))},
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                waiting.result()
+            except BaseException:
+                waiting.cancel()
+                if waiting.done() and not waiting.cancelled() and waiting.exception() is None:
+                    await self.jobs.release(False)  # the slot was granted as the client left
+                raise
+            ok = False
+            try:
+                async for message in self._run(path, options, cancel):
+                    yield message
+                ok = True
+            finally:
+                await self.jobs.release(ok)
+        except asyncio.CancelledError:
+            cancel.set()
+            log.info("Detect cancelled by the client: %s", request.media_path)
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a precise status
+            await _abort(context, exc)
+
+    async def _run(self, path: str, options, cancel: threading.Event):
+        loop = asyncio.get_running_loop()
+        updates: asyncio.Queue = asyncio.Queue()
+
+        def on_progress(update: pipeline.ProgressUpdate) -> None:
+            loop.call_soon_threadsafe(updates.put_nowait, update)
+
+        work = loop.run_in_executor(
+            self.executor, lambda: pipeline.detect(path, options, self.models, cancel, on_progress)
+        )
+        try:
+            while True:
+                getter = asyncio.ensure_future(updates.get())
+                done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    u = getter.result()
+                    yield pb.DetectResponse(
+                        progress=pb.Progress(
+                            stage=u.stage, fraction=u.fraction, media_seconds_done=u.media_seconds_done,
+                            media_seconds_total=u.media_seconds_total, message=u.message,
+                        )
+                    )
+                    continue
+                getter.cancel()
+                break
+            result = work.result()
+        except BaseException:
+            cancel.set()
+            # Keep the slot until the worker has really stopped (it checks ``cancel`` per packet).
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(work), timeout=10)
+            raise
+        yield pb.DetectResponse(result=convert.result_to_pb(result))
+
+    async def GetStatus(self, request, context):
+        return pb.Status(
+            version=version(),
+            pid=os.getpid(),
+            address=self.address,
+            uptime_seconds=time.time() - self.started,
+            running_jobs=self.jobs.running,
+            queued_jobs=self.jobs.queued,
+            max_queued_jobs=self.jobs.max_queued,
+            max_running_jobs=self.jobs.max_running,
+            loaded_models=[convert.model_to_pb(s) for s in self.models.loaded()],
+            completed_jobs=self.jobs.completed,
+            failed_jobs=self.jobs.failed,
+            rss_bytes=psutil.Process().memory_info().rss,
+        )
+
+    async def ListModels(self, request, context):
+        return pb.ListModelsResponse(
+            models=[convert.model_to_pb(s) for s in self.models.states()], default_pack=DEFAULT_PACK
+        )
+
+    async def LoadModel(self, request, context):
+        try:
+            loop = asyncio.get_running_loop()
+            state = await loop.run_in_executor(self.executor, self.models.load, request.name, request.device)
+            return convert.model_to_pb(state)
+        except Exception as exc:  # noqa: BLE001
+            await _abort(context, exc)
+
+    async def UnloadModel(self, request, context):
+        try:
+            return convert.model_to_pb(self.models.unload(request.name))
+        except Exception as exc:  # noqa: BLE001
+            await _abort(context, exc)
+
+    async def ListDevices(self, request, context):
+        loop = asyncio.get_running_loop()
+        return pb.ListDevicesResponse(devices=await loop.run_in_executor(self.executor, list_devices,
+                                                                         self.models.default_device))
+
+
+def list_devices(default_device: str) -> list[pb.Device]:
+    """The CPU and every CUDA device torch can see, with memory figures."""
+    vm = psutil.virtual_memory()
+    devices = [
+        pb.Device(
+            name="cpu", kind="cpu", description=f"{platform.processor() or platform.machine()}, "
+            f"{psutil.cpu_count(logical=True)} threads",
+            total_memory_bytes=vm.total, free_memory_bytes=vm.available, is_default=default_device == "cpu",
+        )
+    ]
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            for i in range(torch.cuda.device_count()):
+                free, total = torch.cuda.mem_get_info(i)
+                name = f"cuda:{i}"
+                devices.append(
+                    pb.Device(name=name, kind="cuda", description=torch.cuda.get_device_name(i),
+                              total_memory_bytes=total, free_memory_bytes=free, is_default=default_device == name)
+                )
+    except Exception as exc:  # noqa: BLE001 - a broken CUDA setup must not break the listing
+        log.warning("CUDA devices could not be listed: %s", exc)
+    return devices
+
+
+class TokenInterceptor(grpc.aio.ServerInterceptor):
+    """Requires ``authorization: Bearer <token>`` on every call except health checks."""
+
+    def __init__(self, token: str):
+        self._expected = f"Bearer {token}".encode()
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        if details.method.startswith("/grpc.health.v1.Health/") or handler is None:
+            return handler
+        given = dict(details.invocation_metadata or ()).get("authorization", "")
+        if hmac.compare_digest(given.encode(), self._expected):
+            return handler
+
+        async def deny_unary(request, context):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "a valid avevents token is required")
+
+        async def deny_stream(request, context):
+            await context.abort(grpc.StatusCode.UNAUTHENTICATED, "a valid avevents token is required")
+            yield  # pragma: no cover - makes this an async generator
+
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                deny_stream, handler.request_deserializer, handler.response_serializer
+            )
+        return grpc.unary_unary_rpc_method_handler(deny_unary, handler.request_deserializer, handler.response_serializer)
+
+
+class Daemon:
+    """A running server plus its lock, discovery file and shutdown handling."""
+
+    def __init__(self, config: ServeConfig):
+        self.config = config
+        self.lock = SingleInstanceLock()
+        self.server: grpc.aio.Server | None = None
+        self.health = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+        self.address = ""
+        self.socket_path: Path | None = None
+        self._stopping: asyncio.Event | None = None
+
+    def _bind_address(self) -> tuple[str, bool]:
+        """(address to bind, whether a token is required)."""
+        if self.config.tcp:
+            host, _, port = self.config.tcp.rpartition(":")
+            host = host or "127.0.0.1"
+            if host not in LOOPBACK_HOSTS and not self.config.allow_remote:
+                raise InvalidRequest(
+                    f"refusing to listen on {host}: only loopback is allowed unless --allow-remote is given"
+                )
+            return f"{host}:{port or 0}", True
+        self.socket_path = Path(self.config.socket_path) if self.config.socket_path else default_socket_path()
+        return f"unix://{self.socket_path.resolve()}", False
+
+    async def start(self) -> str:
+        if not self.lock.acquire():
+            running = DaemonInfo.read()
+            where = f" (pid {running.pid}, {running.address})" if running else ""
+            raise AlreadyRunning(f"an avevents daemon is already running for this user{where}")
+        try:
+            return await self._start_locked()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    async def _start_locked(self) -> str:
+        bind, token_required = self._bind_address()
+        interceptors = [TokenInterceptor(read_or_create_token())] if token_required else []
+        models = ResidentModels()
+        jobs = JobQueue(self.config.max_running, self.config.max_queued)
+        self.server = grpc.aio.server(interceptors=interceptors)
+        servicer = AvEventsServicer(models, jobs)
+        pb_grpc.add_AvEventsServicer_to_server(servicer, self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            self.server,
+        )
+        if self.socket_path is not None:
+            # The lock is ours, so a socket file left here is from a crashed daemon.
+            with contextlib.suppress(FileNotFoundError):
+                self.socket_path.unlink()
+            old_umask = os.umask(0o177)
+            try:
+                self.server.add_insecure_port(bind)
+            finally:
+                os.umask(old_umask)
+            self.address = bind
+        else:
+            port = self.server.add_insecure_port(bind)
+            if port == 0:
+                raise AvEventsError(f"could not listen on {bind}")
+            host = bind.rpartition(":")[0]
+            self.address = f"{host}:{port}"
+        servicer.address = self.address
+        if self.config.preload:
+            for state in models.states():
+                if state.entry.resident and state.available:
+                    models.load(state.entry.name)
+        await self.server.start()
+        if self.socket_path is not None:
+            os.chmod(self.socket_path, 0o600)
+        await self._set_serving(True)
+        DaemonInfo(self.address, os.getpid(), version(), token_required).write()
+        log.info("avevents %s serving on %s (pid %d)", version(), self.address, os.getpid())
+        return self.address
+
+    async def _set_serving(self, serving: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", SERVICE_NAME):
+            result = self.health.set(name, status)
+            if asyncio.iscoroutine(result):
+                await result
+
+    async def stop(self) -> None:
+        """Stop taking calls, give running jobs ``shutdown_grace`` seconds, then cancel them."""
+        if self.server is None:
+            return
+        log.info("shutting down (grace %.1f s)", self.config.shutdown_grace)
+        await self._set_serving(False)
+        await self.server.stop(self.config.shutdown_grace)
+        self.server = None
+        DaemonInfo.remove()
+        if self.socket_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.socket_path.unlink()
+        self.lock.release()
+        log.info("stopped")
+
+    async def serve_forever(self) -> None:
+        """Start, then run until SIGTERM/SIGINT."""
+        await self.start()
+        self._stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self._stopping.set)
+        try:
+            await self._stopping.wait()
+        finally:
+            await self.stop()

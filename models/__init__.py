@@ -1,0 +1,1 @@
+"""Networks, their weights and the runners that execute them (``avevents.models``)."""

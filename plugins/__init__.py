@@ -1,0 +1,1 @@
+"""Editor integrations: DaVinci Resolve (``resolve``) and the OpenTimelineIO bridge (``premiere_bridge``)."""

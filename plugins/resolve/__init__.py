@@ -1,0 +1,1 @@
+"""DaVinci Resolve integration ("Detect events" markers). Built by the Resolve plugin issue."""

@@ -1,0 +1,1 @@
+"""The avevents gRPC contract: ``avevents/v1/avevents.proto`` and the Python generated from it."""

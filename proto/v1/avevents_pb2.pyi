@@ -1,0 +1,320 @@
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Rational(_message.Message):
+    __slots__ = ("num", "den")
+    NUM_FIELD_NUMBER: _ClassVar[int]
+    DEN_FIELD_NUMBER: _ClassVar[int]
+    num: int
+    den: int
+    def __init__(self, num: _Optional[int] = ..., den: _Optional[int] = ...) -> None: ...
+
+class TimeRange(_message.Message):
+    __slots__ = ("start_seconds", "end_seconds")
+    START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    start_seconds: float
+    end_seconds: float
+    def __init__(self, start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ...) -> None: ...
+
+class LabelOptions(_message.Message):
+    __slots__ = ("threshold", "release_threshold", "min_event_seconds", "merge_gap_seconds")
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    RELEASE_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MIN_EVENT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MERGE_GAP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    threshold: float
+    release_threshold: float
+    min_event_seconds: float
+    merge_gap_seconds: float
+    def __init__(self, threshold: _Optional[float] = ..., release_threshold: _Optional[float] = ..., min_event_seconds: _Optional[float] = ..., merge_gap_seconds: _Optional[float] = ...) -> None: ...
+
+class DetectOptions(_message.Message):
+    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream")
+    class PerLabelEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: LabelOptions
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[LabelOptions, _Mapping]] = ...) -> None: ...
+    DEFAULTS_FIELD_NUMBER: _ClassVar[int]
+    PER_LABEL_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_ANALYSIS_FPS_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    defaults: LabelOptions
+    per_label: _containers.MessageMap[str, LabelOptions]
+    video_analysis_fps: float
+    audio_stream: int
+    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ...) -> None: ...
+
+class DetectRequest(_message.Message):
+    __slots__ = ("media_path", "source_range", "labels", "pack", "options")
+    MEDIA_PATH_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_RANGE_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    PACK_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    media_path: str
+    source_range: TimeRange
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    pack: str
+    options: DetectOptions
+    def __init__(self, media_path: _Optional[str] = ..., source_range: _Optional[_Union[TimeRange, _Mapping]] = ..., labels: _Optional[_Iterable[str]] = ..., pack: _Optional[str] = ..., options: _Optional[_Union[DetectOptions, _Mapping]] = ...) -> None: ...
+
+class DetectResponse(_message.Message):
+    __slots__ = ("progress", "result")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    progress: Progress
+    result: DetectResult
+    def __init__(self, progress: _Optional[_Union[Progress, _Mapping]] = ..., result: _Optional[_Union[DetectResult, _Mapping]] = ...) -> None: ...
+
+class Progress(_message.Message):
+    __slots__ = ("stage", "fraction", "media_seconds_done", "media_seconds_total", "queue_position", "message")
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_SECONDS_DONE_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_SECONDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    stage: str
+    fraction: float
+    media_seconds_done: float
+    media_seconds_total: float
+    queue_position: int
+    message: str
+    def __init__(self, stage: _Optional[str] = ..., fraction: _Optional[float] = ..., media_seconds_done: _Optional[float] = ..., media_seconds_total: _Optional[float] = ..., queue_position: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class Event(_message.Message):
+    __slots__ = ("id", "label", "start_seconds", "end_seconds", "confidence", "audio_confidence", "video_confidence", "detector", "model")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    START_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    END_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    DETECTOR_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    label: str
+    start_seconds: float
+    end_seconds: float
+    confidence: float
+    audio_confidence: float
+    video_confidence: float
+    detector: str
+    model: str
+    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., confidence: _Optional[float] = ..., audio_confidence: _Optional[float] = ..., video_confidence: _Optional[float] = ..., detector: _Optional[str] = ..., model: _Optional[str] = ...) -> None: ...
+
+class MediaInfo(_message.Message):
+    __slots__ = ("path", "size_bytes", "container", "duration_seconds", "origin_seconds", "has_video", "has_audio", "frame_rate", "average_frame_rate", "variable_frame_rate", "width", "height", "rotation_degrees", "video_codec", "sample_rate", "audio_channels", "audio_codec", "audio_stream_count", "audio_stream")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    CONTAINER_FIELD_NUMBER: _ClassVar[int]
+    DURATION_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    HAS_VIDEO_FIELD_NUMBER: _ClassVar[int]
+    HAS_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    FRAME_RATE_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_FRAME_RATE_FIELD_NUMBER: _ClassVar[int]
+    VARIABLE_FRAME_RATE_FIELD_NUMBER: _ClassVar[int]
+    WIDTH_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    ROTATION_DEGREES_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_CODEC_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_CODEC_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_COUNT_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    size_bytes: int
+    container: str
+    duration_seconds: float
+    origin_seconds: float
+    has_video: bool
+    has_audio: bool
+    frame_rate: Rational
+    average_frame_rate: Rational
+    variable_frame_rate: bool
+    width: int
+    height: int
+    rotation_degrees: int
+    video_codec: str
+    sample_rate: int
+    audio_channels: int
+    audio_codec: str
+    audio_stream_count: int
+    audio_stream: int
+    def __init__(self, path: _Optional[str] = ..., size_bytes: _Optional[int] = ..., container: _Optional[str] = ..., duration_seconds: _Optional[float] = ..., origin_seconds: _Optional[float] = ..., has_video: _Optional[bool] = ..., has_audio: _Optional[bool] = ..., frame_rate: _Optional[_Union[Rational, _Mapping]] = ..., average_frame_rate: _Optional[_Union[Rational, _Mapping]] = ..., variable_frame_rate: _Optional[bool] = ..., width: _Optional[int] = ..., height: _Optional[int] = ..., rotation_degrees: _Optional[int] = ..., video_codec: _Optional[str] = ..., sample_rate: _Optional[int] = ..., audio_channels: _Optional[int] = ..., audio_codec: _Optional[str] = ..., audio_stream_count: _Optional[int] = ..., audio_stream: _Optional[int] = ...) -> None: ...
+
+class GridTrack(_message.Message):
+    __slots__ = ("detector", "modality", "step_seconds", "window_seconds", "sample_rate")
+    DETECTOR_FIELD_NUMBER: _ClassVar[int]
+    MODALITY_FIELD_NUMBER: _ClassVar[int]
+    STEP_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    detector: str
+    modality: str
+    step_seconds: float
+    window_seconds: float
+    sample_rate: int
+    def __init__(self, detector: _Optional[str] = ..., modality: _Optional[str] = ..., step_seconds: _Optional[float] = ..., window_seconds: _Optional[float] = ..., sample_rate: _Optional[int] = ...) -> None: ...
+
+class AnalysisGrid(_message.Message):
+    __slots__ = ("analysed_range", "tracks", "video_analysis_fps")
+    ANALYSED_RANGE_FIELD_NUMBER: _ClassVar[int]
+    TRACKS_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_ANALYSIS_FPS_FIELD_NUMBER: _ClassVar[int]
+    analysed_range: TimeRange
+    tracks: _containers.RepeatedCompositeFieldContainer[GridTrack]
+    video_analysis_fps: float
+    def __init__(self, analysed_range: _Optional[_Union[TimeRange, _Mapping]] = ..., tracks: _Optional[_Iterable[_Union[GridTrack, _Mapping]]] = ..., video_analysis_fps: _Optional[float] = ...) -> None: ...
+
+class DetectResult(_message.Message):
+    __slots__ = ("media", "grid", "events", "labels", "pack", "warnings", "elapsed_seconds", "models")
+    MEDIA_FIELD_NUMBER: _ClassVar[int]
+    GRID_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    PACK_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    media: MediaInfo
+    grid: AnalysisGrid
+    events: _containers.RepeatedCompositeFieldContainer[Event]
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    pack: str
+    warnings: _containers.RepeatedScalarFieldContainer[str]
+    elapsed_seconds: float
+    models: _containers.RepeatedCompositeFieldContainer[ModelRef]
+    def __init__(self, media: _Optional[_Union[MediaInfo, _Mapping]] = ..., grid: _Optional[_Union[AnalysisGrid, _Mapping]] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., labels: _Optional[_Iterable[str]] = ..., pack: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., models: _Optional[_Iterable[_Union[ModelRef, _Mapping]]] = ...) -> None: ...
+
+class ModelRef(_message.Message):
+    __slots__ = ("name", "version")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ...) -> None: ...
+
+class GetStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Status(_message.Message):
+    __slots__ = ("version", "pid", "address", "uptime_seconds", "running_jobs", "queued_jobs", "max_queued_jobs", "max_running_jobs", "loaded_models", "completed_jobs", "failed_jobs", "rss_bytes")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PID_FIELD_NUMBER: _ClassVar[int]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    UPTIME_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    MAX_QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    MAX_RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    LOADED_MODELS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    FAILED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    version: str
+    pid: int
+    address: str
+    uptime_seconds: float
+    running_jobs: int
+    queued_jobs: int
+    max_queued_jobs: int
+    max_running_jobs: int
+    loaded_models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
+    completed_jobs: int
+    failed_jobs: int
+    rss_bytes: int
+    def __init__(self, version: _Optional[str] = ..., pid: _Optional[int] = ..., address: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., running_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., max_queued_jobs: _Optional[int] = ..., max_running_jobs: _Optional[int] = ..., loaded_models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., completed_jobs: _Optional[int] = ..., failed_jobs: _Optional[int] = ..., rss_bytes: _Optional[int] = ...) -> None: ...
+
+class ListModelsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ModelInfo(_message.Message):
+    __slots__ = ("name", "version", "pack", "task", "labels", "available", "loaded", "device", "memory_bytes", "source", "licence", "detail")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    PACK_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    LOADED_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    LICENCE_FIELD_NUMBER: _ClassVar[int]
+    DETAIL_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    version: str
+    pack: str
+    task: str
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    available: bool
+    loaded: bool
+    device: str
+    memory_bytes: int
+    source: str
+    licence: str
+    detail: str
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., pack: _Optional[str] = ..., task: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., loaded: _Optional[bool] = ..., device: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., source: _Optional[str] = ..., licence: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+
+class ListModelsResponse(_message.Message):
+    __slots__ = ("models", "default_pack")
+    MODELS_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_PACK_FIELD_NUMBER: _ClassVar[int]
+    models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
+    default_pack: str
+    def __init__(self, models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., default_pack: _Optional[str] = ...) -> None: ...
+
+class LoadModelRequest(_message.Message):
+    __slots__ = ("name", "device")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    device: str
+    def __init__(self, name: _Optional[str] = ..., device: _Optional[str] = ...) -> None: ...
+
+class UnloadModelRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class ListDevicesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Device(_message.Message):
+    __slots__ = ("name", "kind", "description", "total_memory_bytes", "free_memory_bytes", "is_default")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    FREE_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    IS_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    kind: str
+    description: str
+    total_memory_bytes: int
+    free_memory_bytes: int
+    is_default: bool
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., total_memory_bytes: _Optional[int] = ..., free_memory_bytes: _Optional[int] = ..., is_default: _Optional[bool] = ...) -> None: ...
+
+class ListDevicesResponse(_message.Message):
+    __slots__ = ("devices",)
+    DEVICES_FIELD_NUMBER: _ClassVar[int]
+    devices: _containers.RepeatedCompositeFieldContainer[Device]
+    def __init__(self, devices: _Optional[_Iterable[_Union[Device, _Mapping]]] = ...) -> None: ...

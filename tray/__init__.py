@@ -1,0 +1,1 @@
+"""PySide6 tray application (``tray`` extra). Built by the tray issue."""
