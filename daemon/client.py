@@ -54,13 +54,15 @@ class DaemonClient:
         return client
 
     def healthy(self, timeout: float = 1.0) -> bool:
+        ready = grpc.channel_ready_future(self._channel)
         try:
-            grpc.channel_ready_future(self._channel).result(timeout=timeout)
+            ready.result(timeout=timeout)
             reply = health_pb2_grpc.HealthStub(self._channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=timeout
             )
             return reply.status == health_pb2.HealthCheckResponse.SERVING
         except (grpc.FutureTimeoutError, grpc.RpcError):
+            ready.cancel()
             return False
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ class SilenceDetector(Detector):
         modality="audio",
         model="avevents-levels 1",
         sample_rate=RATE,
-        defaults=(("Silence", LabelOptions(0.5, 0.5, 0.5, 0.1)),),
+        defaults=(("Silence", LabelOptions(0.5, 0.5, 0.5, 0.0)),),
         description="low loudness relative to the clip",
     )
 
@@ -54,7 +54,7 @@ class SilenceDetector(Detector):
         scores = 1.0 / (1.0 + np.exp((levels - threshold) / SCORE_SLOPE_DB))
         return [
             ScoreTrack(
-                "Silence", self.meter.start or 0.0, HOP / RATE, HOP / RATE, scores.astype(np.float32), 5
+                "Silence", self.meter.start or 0.0, HOP / RATE, HOP / RATE, scores.astype(np.float32), 3
             )
         ]
 

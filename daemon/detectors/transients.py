@@ -22,9 +22,10 @@ GUARD = 2                  # ... leaving out the last 10 ms (the attack itself)
 ATTACK_HOPS = 2            # the rise must happen within 10 ms
 MIN_RISE_DB = 15.0         # rise that scores 0.5
 RISE_SLOPE_DB = 3.0
-PEAK_BELOW_LOUD_DB = 6.0   # the peak must reach within this of the clip's loud level
+PEAK_BELOW_LOUD_DB = 12.0  # the peak must reach within this of the clip's loud level
 DECAY_DB = 12.0            # the event lasts until the level falls this far below its peak ...
-DECAY_WITHIN = 0.08        # ... which must happen this soon: a clap dies away, a vowel sustains
+DECAY_WITHIN = 0.08        # ... which must happen this soon in the broadband level: a clap dies away,
+                           # a plosive is followed by its vowel
 MAX_LENGTH = 0.5
 
 
@@ -41,12 +42,15 @@ class TransientDetector(Detector):
 
     def __init__(self) -> None:
         self.meter = LevelMeter(HOP, emphasis=0.97)
+        self.broadband = LevelMeter(HOP)
 
     def feed_audio(self, block: AudioBlock) -> None:
         self.meter.push(block.samples, block.start_seconds)
+        self.broadband.push(block.samples, block.start_seconds)
 
     def finish(self) -> list[PointCandidates]:
         levels = self.meter.levels().astype(np.float64)
+        broadband = self.broadband.levels().astype(np.float64)
         start = self.meter.start or 0.0
         empty = PointCandidates("Transient", np.zeros(0), np.zeros(0), np.zeros(0))
         n = len(levels)
@@ -78,6 +82,10 @@ class TransientDetector(Detector):
             while j < limit and levels[j] > peak - DECAY_DB:
                 j += 1
             if (j - peak_index) * HOP / RATE > DECAY_WITHIN:
+                continue
+            window = broadband[i : i + int(DECAY_WITHIN * RATE / HOP) + 4]
+            peak_index_bb = int(np.argmax(window[:4]))
+            if not np.any(window[peak_index_bb:] <= window[peak_index_bb] - DECAY_DB):
                 continue
             times.append(start + i * HOP / RATE)
             lengths.append(max(j - i, 1) * HOP / RATE)

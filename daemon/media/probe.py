@@ -65,6 +65,19 @@ def exact_rate(rate: Fraction | None) -> Fraction | None:
     return rate.limit_denominator(1001)
 
 
+# FFmpeg opens some files that are not audio or video: any text file as ANSI art ("tty"),
+# subtitles, and still images through the image demuxers.
+_TEXT_FORMATS = {"tty", "srt", "ass", "webvtt", "subviewer", "subviewer1", "microdvd", "sami", "lrc", "jacosub"}
+
+
+def _reject_non_media(container: av.container.InputContainer, path: Path) -> None:
+    name = container.format.name
+    if name in _TEXT_FORMATS or any(s.codec_context.name == "ansi" for s in container.streams.video):
+        raise MediaUnreadable(f"{path}: not a readable media file (it is text, not audio or video)")
+    if name == "image2" or name.endswith("_pipe"):
+        raise MediaUnreadable(f"{path}: not a readable media file (a still image, not audio or video)")
+
+
 def is_cover_art(stream: av.video.stream.VideoStream) -> bool:
     """An album picture attached to an audio file is a video stream of one frame, not video."""
     return bool(stream.disposition & av.stream.Disposition.attached_pic)
@@ -88,6 +101,7 @@ def probe(path: str | os.PathLike, audio_stream: int | None = None) -> MediaInfo
     info = MediaInfo(path=str(p), size_bytes=p.stat().st_size)
     with open_container(p) as container:
         info.container = container.format.name
+        _reject_non_media(container, p)
         videos = [s for s in container.streams.video if not is_cover_art(s)]
         audios = list(container.streams.audio)
         info.audio_stream_count = len(audios)

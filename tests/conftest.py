@@ -1,0 +1,162 @@
+"""Shared fixtures: media built once per session, and live daemons on real sockets."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from avevents.daemon.media.writer import write_media
+
+from . import media_factory
+
+
+@pytest.fixture(scope="session")
+def media_dir():
+    path = Path(tempfile.mkdtemp(prefix="avevents-media-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def speech_clip(media_dir):
+    media_factory.shared_or_skip("media", "sounds", "words")
+    return media_factory.write_speech_clip(media_dir / "speech.mp4")
+
+
+@pytest.fixture(scope="session")
+def speech_wav(media_dir):
+    media_factory.shared_or_skip("media", "sounds", "words")
+    return media_factory.write_speech_clip(media_dir / "speech.wav", with_video=False)
+
+
+@pytest.fixture(scope="session")
+def cut_clip(media_dir):
+    return media_factory.write_cut_clip(media_dir / "cuts.mp4")
+
+
+@pytest.fixture(scope="session")
+def av_clip(media_dir):
+    """A small clip with both streams (cuts and quiet noise)."""
+    return media_factory.write_cut_clip(media_dir / "av.mp4", seconds=6.0, with_audio=True)
+
+
+@pytest.fixture(scope="session")
+def long_clip(media_dir):
+    """Four minutes of small video and audio: long enough to cancel or queue behind."""
+    path = media_dir / "long.mp4"
+    rng = np.random.default_rng(0)
+    fps = 30
+    seconds = 240
+    frames = (np.full((72, 128, 3), (i // fps) % 200 + 20, np.uint8) for i in range(seconds * fps))
+    audio = (rng.standard_normal(seconds * 16000) * 0.05).astype(np.float32)
+    write_media(path, frames=frames, frame_rate=fps, audio=audio, sample_rate=16000,
+                video_options={"preset": "ultrafast"})
+    return path
+
+
+@dataclass
+class LiveDaemon:
+    process: subprocess.Popen
+    runtime_dir: Path
+    config_dir: Path
+    env: dict
+    address: str
+
+    def client(self):
+        from avevents.daemon.client import DaemonClient
+
+        token = None
+        token_file = self.config_dir / "token"
+        if token_file.exists():
+            token = token_file.read_text().strip()
+        return DaemonClient(self.address, token)
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 20) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                return self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                return self.process.wait()
+        return self.process.returncode
+
+
+def isolated_env(runtime_dir: Path, config_dir: Path) -> dict:
+    env = dict(os.environ)
+    env["AVEVENTS_RUNTIME_DIR"] = str(runtime_dir)
+    env["AVEVENTS_CONFIG_DIR"] = str(config_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def start_daemon(*extra: str, wait: bool = True) -> LiveDaemon:
+    """``avevents serve`` in a subprocess with its own private runtime and config directories."""
+    base = Path(tempfile.mkdtemp(prefix="av-"))  # short: Unix socket paths are limited to ~100 bytes
+    runtime_dir, config_dir = base / "run", base / "cfg"
+    env = isolated_env(runtime_dir, config_dir)
+    log = open(base / "daemon.log", "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        [sys.executable, "-m", "avevents.cli.main", "serve", *extra],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    daemon = LiveDaemon(process, runtime_dir, config_dir, env, "")
+    if wait:
+        deadline = time.monotonic() + 60
+        info_file = runtime_dir / "daemon.json"
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"daemon exited with {process.returncode}: {(base / 'daemon.log').read_text()}")
+            if info_file.exists():
+                import json
+
+                daemon.address = json.loads(info_file.read_text())["address"]
+                with daemon.client() as c:
+                    if c.healthy(2.0):
+                        return daemon
+            time.sleep(0.1)
+        daemon.stop(signal.SIGKILL)
+        raise RuntimeError(f"daemon did not come up: {(base / 'daemon.log').read_text()}")
+    return daemon
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    d = start_daemon("--max-queue", "2")
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def frame_rates():
+    return [Fraction(24000, 1001), Fraction(30000, 1001), Fraction(25)]
+
+
+@pytest.fixture(scope="session")
+def models():
+    from avevents.daemon.residency import ResidentModels
+
+    return ResidentModels()
+
+
+@pytest.fixture(scope="session")
+def run_detect(models):
+    """In-process detection with the product's pipeline."""
+    from avevents.daemon.pipeline import detect
+    from avevents.daemon.results import DetectOptions
+
+    def run(path, **options):
+        return detect(str(path), DetectOptions(**options), models)
+
+    return run

@@ -1,0 +1,201 @@
+"""Test media whose events are known by construction (real spoken words from ../shared, synthetic
+claps, shots and cuts), written to real containers with PyAV."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from avevents.daemon.media import synth
+from avevents.daemon.media.writer import write_media
+
+SHARED = Path(os.environ.get("AVEVENTS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+WORDS = SHARED / "media" / "sounds" / "words"
+
+
+def shared_or_skip(*parts: str) -> Path:
+    import pytest
+
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared material not found: {path} (set AVEVENTS_SHARED to the shared/ folder)")
+    return path
+
+
+def load_audio(path: Path, rate: int) -> np.ndarray:
+    """Decode any audio file to mono float32 at ``rate``."""
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        parts = [f.to_ndarray().reshape(-1) for frame in container.decode(audio=0) for f in resampler.resample(frame)]
+        parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def active_extent(samples: np.ndarray, rate: int, below_peak_db: float = 35.0) -> tuple[int, int]:
+    """First and last sample of the part of a recording within ``below_peak_db`` of its peak level
+    (10 ms frames): where the word really is inside its file's leading and trailing silence."""
+    hop = rate // 100
+    n = len(samples) // hop
+    frames = samples[: n * hop].reshape(n, hop)
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    active = np.flatnonzero(level >= level.max() - below_peak_db)
+    return int(active[0] * hop), int((active[-1] + 1) * hop)
+
+
+@dataclass
+class Clip:
+    path: Path
+    speech: list[tuple[float, float]] = field(default_factory=list)
+    silence: list[tuple[float, float]] = field(default_factory=list)
+    transients: list[float] = field(default_factory=list)
+    cuts: list[float] = field(default_factory=list)
+    music: list[tuple[float, float]] = field(default_factory=list)
+    duration: float = 0.0
+
+
+def words(names: list[str], rate: int) -> list[np.ndarray]:
+    """The spoken words, trimmed to their active extent and normalised to a speaking level."""
+    out = []
+    for name in names:
+        samples = load_audio(WORDS / name, rate)
+        a, b = active_extent(samples, rate)
+        word = samples[a:b]
+        out.append(word / (np.abs(word).max() + 1e-9) * 0.5)
+    return out
+
+
+def is_single_word(name: str, rate: int = 16000) -> bool:
+    """Short, and without a long pause inside (some recordings hold two words or a sound effect)."""
+    samples = load_audio(WORDS / name, rate)
+    a, b = active_extent(samples, rate)
+    word = samples[a:b]
+    hop = rate // 100
+    n = len(word) // hop
+    level = 10 * np.log10(np.mean(word[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    return (b - a) / rate <= 1.2 and int(np.sum(level < level.max() - 30)) <= 20
+
+
+def pick_words(count: int, offset: int = 0) -> list[str]:
+    """``count`` single words spread over the languages, deterministic."""
+    names = sorted(p.name for p in WORDS.glob("*.flac"))
+    chosen: list[str] = []
+    i = 0
+    while len(chosen) < count and i < 4 * len(names):
+        name = names[(offset + 11 * i) % len(names)]
+        if name not in chosen and is_single_word(name):
+            chosen.append(name)
+        i += 1
+    return chosen
+
+
+def speech_soundtrack(rate: int, seed: int = 1) -> tuple[np.ndarray, Clip]:
+    """~26 s: two sentences of real words over -55 dBFS noise, a clap, a music loop and silences.
+
+    Layout (seconds): silence 0-1.5, sentence 1, silence >= 3 s, clap, silence, sentence 2,
+    silence, music 4 s, silence to the end.
+    """
+    rng = np.random.default_rng(seed)
+    total = 26.0
+    audio = synth.noise_floor(rng, int(total * rate), -55.0)
+    clip = Clip(Path(), duration=total)
+    cursor = 1.5
+
+    def place(signal: np.ndarray, at: float) -> float:
+        i = int(round(at * rate))
+        audio[i : i + len(signal)] += signal
+        return at + len(signal) / rate
+
+    def sentence(names: list[str]) -> None:
+        nonlocal cursor
+        start = cursor
+        for k, word in enumerate(words(names, rate)):
+            cursor = place(word, cursor)
+            if k < len(names) - 1:
+                cursor += float(rng.uniform(0.12, 0.3))
+        clip.speech.append((round(start, 3), round(cursor, 3)))
+
+    sentence(pick_words(5))
+    silence_start = cursor
+    cursor += 3.0
+    clip.silence.append((round(silence_start, 3), round(cursor, 3)))
+    place(synth.clap(rng, rate), cursor)
+    clip.transients.append(round(cursor, 3))
+    cursor += 2.0
+    silence_start = cursor - 1.88
+    clip.silence.append((round(silence_start, 3), round(cursor, 3)))
+    sentence(pick_words(4, offset=3))
+    clip.silence.append((round(cursor, 3), round(cursor + 2.0, 3)))
+    cursor += 2.0
+    loop = load_audio(SHARED / "media" / "sounds" / "music_house_loop01.flac", rate)
+    loop = np.tile(loop, int(np.ceil(4.0 * rate / len(loop))))[: int(4.0 * rate)]
+    loop = loop / (np.abs(loop).max() + 1e-9) * 0.4
+    place(loop, cursor)
+    clip.music.append((round(cursor, 3), round(cursor + 4.0, 3)))
+    clip.silence.append((round(cursor + 4.0, 3), total))
+    assert cursor + 4.0 < total - 1.0, "the layout overran the clip"
+    return np.clip(audio, -1, 1), clip
+
+
+def write_speech_clip(path: Path, with_video: bool = True) -> Clip:
+    """The speech soundtrack in an mp4 (with a static picture) or, without video, a wav."""
+    rate = 48000 if with_video else 16000
+    audio, clip = speech_soundtrack(rate)
+    clip.path = path
+    frames = None
+    if with_video:
+        n = int(clip.duration * 25)
+        still = np.full((120, 160, 3), 90, np.uint8)
+        frames = (still for _ in range(n))
+    write_media(path, frames=frames, frame_rate=25, audio=audio, sample_rate=rate,
+                audio_codec="aac" if with_video else "pcm_s16le")
+    return clip
+
+
+def write_cut_clip(path: Path, frame_rate: Fraction = Fraction(30000, 1001), size=(320, 180),
+                   seconds: float = 12.0, flash: bool = True, fade: bool = True, with_audio: bool = False) -> Clip:
+    """Shots with hard cuts at known frames, a one-frame flash and a fade to black and back
+    (neither is a cut), slow pans inside every shot."""
+    rng = np.random.default_rng(3)
+    fps = float(frame_rate)
+    total = int(seconds * fps)
+    cut_frames = [int(total * f) for f in (0.2, 0.45, 0.8)]
+    flash_frame = int(total * 0.3) if flash else -1
+    fade_range = range(int(total * 0.55), int(total * 0.55) + int(fps)) if fade else range(0)
+    bounds = [0, *cut_frames, total]
+
+    def frames():
+        for shot, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            for i, frame in enumerate(synth.shot_frames(shot, b - a, size[0], size[1], rng, start_index=a)):
+                index = a + i
+                if index == flash_frame:
+                    frame = np.full_like(frame, 250)
+                elif index in fade_range:
+                    # Down to black over half a second and back up over the next half.
+                    pos = (index - fade_range.start) / len(fade_range)
+                    frame = (frame * abs(1 - 2 * pos)).astype(np.uint8)
+                yield frame
+
+    audio = synth.noise_floor(rng, int(seconds * 48000), -50) if with_audio else None
+    write_media(path, frames=frames(), frame_rate=frame_rate, audio=audio, sample_rate=48000)
+    return Clip(path, cuts=[f / fps for f in cut_frames], duration=total / fps)
+
+
+def write_static_clip(path: Path, seconds: float = 6.0, moving: bool = False) -> Clip:
+    """One shot, static (camera noise only) or slowly moving: no cut anywhere."""
+    rng = np.random.default_rng(5)
+    n = int(seconds * 25)
+
+    def frames():
+        base = next(synth.shot_frames(0, 1, 320, 180, rng))
+        for i in range(n):
+            frame = next(synth.shot_frames(1, 1, 320, 180, np.random.default_rng(5), start_index=i)) if moving else base
+            noise = rng.normal(0, 3, frame.shape)
+            yield np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+    write_media(path, frames=frames(), frame_rate=25)
+    return Clip(path, duration=seconds)
