@@ -19,14 +19,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the daemon (keeps models resident, answers over gRPC)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--socket", metavar="PATH", help="Unix socket path (default: per-user runtime dir)")
-    where.add_argument("--tcp", metavar="[HOST:]PORT", help="listen on TCP (127.0.0.1 unless --allow-remote) "
-                       "with the per-user token")
+    where.add_argument(
+        "--tcp", metavar="[HOST:]PORT", help="listen on TCP (127.0.0.1 unless --allow-remote) with the per-user token"
+    )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --tcp host (token required)")
     p.add_argument("--jobs", type=int, default=1, help="detections running at once (default: %(default)s)")
-    p.add_argument("--max-queue", type=int, default=8, help="detections waiting before RESOURCE_EXHAUSTED "
-                   "(default: %(default)s)")
-    p.add_argument("--shutdown-grace", type=float, default=5.0,
-                   help="seconds running jobs get to finish on SIGTERM (default: %(default)s)")
+    p.add_argument(
+        "--max-queue", type=int, default=8, help="detections waiting before RESOURCE_EXHAUSTED (default: %(default)s)"
+    )
+    p.add_argument(
+        "--shutdown-grace",
+        type=float,
+        default=5.0,
+        help="seconds running jobs get to finish on SIGTERM (default: %(default)s)",
+    )
     p.add_argument("--no-preload", action="store_true", help="load models on first use instead of at start")
     p.set_defaults(func=serve)
 
@@ -39,8 +45,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     q = msub.add_parser("list", help="models available now, and which are loaded")
     q.add_argument("--json", action="store_true")
     q.set_defaults(func=models_list)
-    for name, func, text in (("load", models_load, "load into the running daemon"),
-                             ("unload", models_unload, "free it in the running daemon")):
+    for name, func, text in (
+        ("load", models_load, "load into the running daemon"),
+        ("unload", models_unload, "free it in the running daemon"),
+    ):
         q = msub.add_parser(name, help=text)
         q.add_argument("name")
         if name == "load":
@@ -56,8 +64,13 @@ def serve(args: argparse.Namespace) -> int:
     from avevents.daemon.server import Daemon, ServeConfig
 
     config = ServeConfig(
-        socket_path=args.socket, tcp=args.tcp, allow_remote=args.allow_remote, max_running=args.jobs,
-        max_queued=args.max_queue, shutdown_grace=args.shutdown_grace, preload=not args.no_preload,
+        socket_path=args.socket,
+        tcp=args.tcp,
+        allow_remote=args.allow_remote,
+        max_running=args.jobs,
+        max_queued=args.max_queue,
+        shutdown_grace=args.shutdown_grace,
+        preload=not args.no_preload,
     )
     asyncio.run(Daemon(config).serve_forever())
     return 0
@@ -80,10 +93,14 @@ def status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"running": True, **MessageToDict(st, preserving_proto_field_name=True)}, indent=2))
         return 0
-    print(f"avevents {st.version} running (pid {st.pid}) on {st.address}, up {st.uptime_seconds:.0f} s, "
-          f"{_megabytes(st.rss_bytes)} resident")
-    print(f"jobs: {st.running_jobs} running, {st.queued_jobs} queued (limit {st.max_queued_jobs}), "
-          f"{st.completed_jobs} done, {st.failed_jobs} failed")
+    print(
+        f"avevents {st.version} running (pid {st.pid}) on {st.address}, up {st.uptime_seconds:.0f} s, "
+        f"{_megabytes(st.rss_bytes)} resident"
+    )
+    print(
+        f"jobs: {st.running_jobs} running, {st.queued_jobs} queued (limit {st.max_queued_jobs}), "
+        f"{st.completed_jobs} done, {st.failed_jobs} failed"
+    )
     for m in st.loaded_models:
         print(f"loaded: {m.name} {m.version} on {m.device} ({_megabytes(m.memory_bytes)})")
     if not st.loaded_models:
@@ -100,7 +117,8 @@ def models_list(args: argparse.Namespace) -> int:
         from avevents.daemon import convert
         from avevents.daemon.residency import ResidentModels
 
-        models, source = [convert.model_to_pb(s) for s in ResidentModels().states()], "this machine (daemon not running)"
+        models = [convert.model_to_pb(s) for s in ResidentModels().states()]
+        source = "this machine (daemon not running)"
     if args.json:
         print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
         return 0
@@ -141,6 +159,8 @@ def devices(args: argparse.Namespace) -> int:
         return 0
     for d in found:
         mark = "*" if d.is_default else " "
-        print(f"{mark} {d.name:8} {d.description}  ({d.free_memory_bytes / 2**30:.1f} of "
-              f"{d.total_memory_bytes / 2**30:.1f} GiB free)")
+        print(
+            f"{mark} {d.name:8} {d.description}  ({d.free_memory_bytes / 2**30:.1f} of "
+            f"{d.total_memory_bytes / 2**30:.1f} GiB free)"
+        )
     return 0

@@ -22,8 +22,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--labels", help="comma-separated labels to detect (default: all of the pack's)")
     p.add_argument("--pack", default="", help="detector pack (default: builtin)")
-    p.add_argument("--range", dest="source_range", metavar="START-END",
-                   help="only this part of the media, in seconds (e.g. 12.5-40)")
+    p.add_argument(
+        "--range",
+        dest="source_range",
+        metavar="START-END",
+        help="only this part of the media, in seconds (e.g. 12.5-40)",
+    )
     p.add_argument("--threshold", type=float, help="score (0-1) at which an event starts, for every label")
     p.add_argument("--release", type=float, help="score below which an event ends (hysteresis)")
     p.add_argument("--min-length", type=float, help="drop events shorter than this many seconds")
@@ -112,8 +116,10 @@ def run(args: argparse.Namespace) -> int:
         progress.done()
         results.append(result)
         if not args.quiet and not (args.json == "-" or args.csv == "-" or args.otio == "-"):
-            print(f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
-                  f"{result.elapsed_seconds:.2f} s, {where})")
+            print(
+                f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
+                f"{result.elapsed_seconds:.2f} s, {where})"
+            )
             for warning in result.warnings:
                 print(f"  note: {warning}")
             print(table(result))

@@ -19,8 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="avevents",
         description="Detect audio-visual events (speech, silence, transients, scene cuts...) in media files.",
     )
-    parser.add_argument("--log-level", default=os.environ.get("AVEVENTS_LOG_LEVEL", "WARNING"),
-                        help="DEBUG, INFO, WARNING (default) or ERROR")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("AVEVENTS_LOG_LEVEL", "WARNING"),
+        help="DEBUG, INFO, WARNING (default) or ERROR",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     detect.add_parser(sub)
     daemon_commands.add_parsers(sub)

@@ -13,8 +13,19 @@ from avevents.daemon.results import DetectResult, Event
 # Marker colours by label (OTIO's colour names); learned labels fall back to the last entry.
 LABEL_COLORS = {"Speech": "GREEN", "Silence": "BLUE", "Transient": "RED", "Scene cut": "YELLOW"}
 DEFAULT_COLOR = "PURPLE"
-CSV_FIELDS = ["file", "label", "start_seconds", "end_seconds", "duration_seconds", "confidence",
-              "audio_confidence", "video_confidence", "detector", "model", "id"]
+CSV_FIELDS = [
+    "file",
+    "label",
+    "start_seconds",
+    "end_seconds",
+    "duration_seconds",
+    "confidence",
+    "audio_confidence",
+    "video_confidence",
+    "detector",
+    "model",
+    "id",
+]
 
 
 def clock(seconds: float) -> str:
@@ -29,16 +40,19 @@ def clock(seconds: float) -> str:
 def _rate_text(rate: Fraction | None) -> str:
     if not rate:
         return ""
-    return f"{float(rate):.3f}".rstrip("0").rstrip(".") + (f" ({rate.numerator}/{rate.denominator})"
-                                                           if rate.denominator != 1 else "")
+    return f"{float(rate):.3f}".rstrip("0").rstrip(".") + (
+        f" ({rate.numerator}/{rate.denominator})" if rate.denominator != 1 else ""
+    )
 
 
 def media_summary(result: DetectResult) -> str:
     m = result.media
     parts = [f"{m.duration_seconds:.2f} s"]
     if m.has_video:
-        parts.append(f"{m.width}x{m.height} {m.video_codec} @ {_rate_text(m.frame_rate)} fps"
-                     + (" (variable)" if m.variable_frame_rate else ""))
+        parts.append(
+            f"{m.width}x{m.height} {m.video_codec} @ {_rate_text(m.frame_rate)} fps"
+            + (" (variable)" if m.variable_frame_rate else "")
+        )
     if m.has_audio:
         parts.append(f"{m.audio_codec} {m.sample_rate} Hz {m.audio_channels} ch")
     return ", ".join(parts)
@@ -51,8 +65,18 @@ def _conf(value: float | None) -> str:
 def table(result: DetectResult) -> str:
     rows = [("LABEL", "START", "END", "LENGTH", "CONF", "AUDIO", "VIDEO", "DETECTOR")]
     for e in result.events:
-        rows.append((e.label, clock(e.start_seconds), clock(e.end_seconds), f"{e.duration_seconds:.2f}s",
-                     _conf(e.confidence), _conf(e.audio_confidence), _conf(e.video_confidence), e.detector))
+        rows.append(
+            (
+                e.label,
+                clock(e.start_seconds),
+                clock(e.end_seconds),
+                f"{e.duration_seconds:.2f}s",
+                _conf(e.confidence),
+                _conf(e.audio_confidence),
+                _conf(e.video_confidence),
+                e.detector,
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     if len(rows) == 1:
@@ -62,9 +86,15 @@ def table(result: DetectResult) -> str:
 
 def event_dict(e: Event) -> dict:
     return {
-        "id": e.id, "label": e.label, "start_seconds": e.start_seconds, "end_seconds": e.end_seconds,
-        "confidence": e.confidence, "audio_confidence": e.audio_confidence,
-        "video_confidence": e.video_confidence, "detector": e.detector, "model": e.model,
+        "id": e.id,
+        "label": e.label,
+        "start_seconds": e.start_seconds,
+        "end_seconds": e.end_seconds,
+        "confidence": e.confidence,
+        "audio_confidence": e.audio_confidence,
+        "video_confidence": e.video_confidence,
+        "detector": e.detector,
+        "model": e.model,
     }
 
 
@@ -140,7 +170,9 @@ def to_otio(results: list[DetectResult]):
                 otio.opentime.RationalTime.from_seconds(max(e.duration_seconds, 1 / rate), rate),
             )
             marker = otio.schema.Marker(
-                name=e.label, marked_range=marked, color=LABEL_COLORS.get(e.label, DEFAULT_COLOR),
+                name=e.label,
+                marked_range=marked,
+                color=LABEL_COLORS.get(e.label, DEFAULT_COLOR),
                 metadata={"avevents": event_dict(e)},
             )
             marker.comment = f"{e.label} {e.confidence:.2f} ({e.model})"

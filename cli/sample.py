@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 from fractions import Fraction
@@ -52,7 +53,7 @@ def make_demo(path: str | Path, seed: int = 7) -> dict:
     truth["flash (not a cut)"] = round(flash_frame / fps, 3)
 
     def frames():
-        for shot, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for shot, (a, b) in enumerate(itertools.pairwise(bounds)):
             for i, frame in enumerate(synth.shot_frames(shot, b - a, *DEMO_SIZE, rng, start_index=a)):
                 if a + i == flash_frame:
                     frame = np.full_like(frame, 250)
@@ -85,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
     if args.truth:
         Path(args.truth).write_text(json.dumps(truth, indent=2))
     print(f"wrote {args.path} ({DEMO_SECONDS:.0f} s, {DEMO_SIZE[0]}x{DEMO_SIZE[1]}, 29.97 fps, H.264 + AAC)")
-    print(f"  speech at {', '.join(f'{a:.1f}-{b:.1f} s' for a, b in truth['Speech'])}; "
-          f"claps at {', '.join(f'{a:.1f}' for a, _ in truth['Transient'])} s; "
-          f"cuts at {', '.join(f'{t:.2f}' for t in truth['Scene cut'])} s")
+    print(
+        f"  speech at {', '.join(f'{a:.1f}-{b:.1f} s' for a, b in truth['Speech'])}; "
+        f"claps at {', '.join(f'{a:.1f}' for a, _ in truth['Transient'])} s; "
+        f"cuts at {', '.join(f'{t:.2f}' for t in truth['Scene cut'])} s"
+    )
     return 0

@@ -99,7 +99,10 @@ class DaemonClient:
                     if on_progress is not None:
                         on_progress(
                             ProgressUpdate(
-                                p.stage, p.fraction, p.media_seconds_done, p.media_seconds_total,
+                                p.stage,
+                                p.fraction,
+                                p.media_seconds_done,
+                                p.media_seconds_total,
                                 p.message or (f"{p.queue_position} job(s) ahead" if p.stage == "queued" else ""),
                             )
                         )

@@ -64,9 +64,23 @@ def _fraction(msg: pb.Rational) -> Fraction | None:
 
 
 _MEDIA_SCALARS = (
-    "path", "size_bytes", "container", "duration_seconds", "origin_seconds", "has_video", "has_audio",
-    "variable_frame_rate", "width", "height", "rotation_degrees", "video_codec", "sample_rate",
-    "audio_channels", "audio_codec", "audio_stream_count", "audio_stream",
+    "path",
+    "size_bytes",
+    "container",
+    "duration_seconds",
+    "origin_seconds",
+    "has_video",
+    "has_audio",
+    "variable_frame_rate",
+    "width",
+    "height",
+    "rotation_degrees",
+    "video_codec",
+    "sample_rate",
+    "audio_channels",
+    "audio_codec",
+    "audio_stream_count",
+    "audio_stream",
 )
 
 
@@ -126,8 +140,11 @@ def result_to_pb(result: DetectResult) -> pb.DetectResult:
         analysed_range=pb.TimeRange(start_seconds=result.analysed_range[0], end_seconds=result.analysed_range[1]),
         tracks=[
             pb.GridTrack(
-                detector=g.detector, modality=g.modality, step_seconds=g.step_seconds,
-                window_seconds=g.window_seconds, sample_rate=g.sample_rate,
+                detector=g.detector,
+                modality=g.modality,
+                step_seconds=g.step_seconds,
+                window_seconds=g.window_seconds,
+                sample_rate=g.sample_rate,
             )
             for g in result.grid
         ],
@@ -150,8 +167,7 @@ def result_from_pb(msg: pb.DetectResult) -> DetectResult:
         media=media_from_pb(msg.media),
         analysed_range=(msg.grid.analysed_range.start_seconds, msg.grid.analysed_range.end_seconds),
         grid=[
-            GridTrack(t.detector, t.modality, t.step_seconds, t.window_seconds, t.sample_rate)
-            for t in msg.grid.tracks
+            GridTrack(t.detector, t.modality, t.step_seconds, t.window_seconds, t.sample_rate) for t in msg.grid.tracks
         ],
         events=[event_from_pb(e) for e in msg.events],
         labels=list(msg.labels),

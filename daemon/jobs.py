@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections import deque
 
@@ -74,7 +75,5 @@ class JobQueue:
     async def wait_for_change(self, timeout: float) -> None:
         """Sleep until the queue moves (or ``timeout``): lets a waiting job report its position."""
         async with self._changed:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), timeout)
-            except asyncio.TimeoutError:
-                pass

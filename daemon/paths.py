@@ -7,6 +7,7 @@ Windows: ``%LOCALAPPDATA%\\avevents``. ``AVEVENTS_RUNTIME_DIR`` and ``AVEVENTS_C
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -134,10 +135,8 @@ class DaemonInfo:
 
     @staticmethod
     def remove() -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             (runtime_dir() / INFO_NAME).unlink()
-        except FileNotFoundError:
-            pass
 
 
 class SingleInstanceLock:

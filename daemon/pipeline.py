@@ -74,9 +74,7 @@ def detect(
         if present:
             runnable.append(det)
         else:
-            warnings.append(
-                f"no {det.spec.modality} stream: {', '.join(det.spec.labels)} not analysed"
-            )
+            warnings.append(f"no {det.spec.modality} stream: {', '.join(det.spec.labels)} not analysed")
     if not runnable:
         raise NoUsableStream(
             f"{info.path}: has no {'audio' if not info.has_audio else 'video'} stream, which "
@@ -165,9 +163,7 @@ def detect(
     return result
 
 
-def _truncation_warnings(
-    info: MediaInfo, report: DecodeReport, settings: DecodeSettings, end: float
-) -> list[str]:
+def _truncation_warnings(info: MediaInfo, report: DecodeReport, settings: DecodeSettings, end: float) -> list[str]:
     """Say so when the streams stop well before the duration the container declares."""
     warnings = []
     for kind, last, wanted in (

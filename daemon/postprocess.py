@@ -22,7 +22,7 @@ class ScoreTrack:
     step_seconds: float
     window_seconds: float
     scores: np.ndarray
-    smoothing_steps: int = 1          # running-median length applied before thresholds
+    smoothing_steps: int = 1  # running-median length applied before thresholds
 
     def time_of(self, index: int) -> float:
         return self.start_seconds + index * self.step_seconds

@@ -35,7 +35,7 @@ class ModelEntry:
     licence: str
     loader: Callable[[], object]
     devices: tuple[str, ...] = ("cpu",)
-    resident: bool = True     # False: signal processing with nothing to load
+    resident: bool = True  # False: signal processing with nothing to load
 
 
 @dataclass
@@ -141,8 +141,13 @@ class ResidentModels:
             state.obj = state.entry.loader()
             state.memory_bytes = max(0, psutil.Process().memory_info().rss - rss_before)
             state.loaded, state.device, state.loaded_at = True, device, time.time()
-            log.info("loaded %s on %s in %.2f s (%.1f MB)", name, device, time.perf_counter() - started,
-                     state.memory_bytes / 1e6)
+            log.info(
+                "loaded %s on %s in %.2f s (%.1f MB)",
+                name,
+                device,
+                time.perf_counter() - started,
+                state.memory_bytes / 1e6,
+            )
             return state
 
     def unload(self, name: str) -> ModelState:

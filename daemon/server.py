@@ -52,13 +52,13 @@ def version() -> str:
 
 @dataclass
 class ServeConfig:
-    socket_path: Path | None = None     # default per-user socket when neither this nor tcp is given
-    tcp: str | None = None              # "host:port" (port 0: any free port)
-    allow_remote: bool = False          # permit a non-loopback host (always with the token)
+    socket_path: Path | None = None  # default per-user socket when neither this nor tcp is given
+    tcp: str | None = None  # "host:port" (port 0: any free port)
+    allow_remote: bool = False  # permit a non-loopback host (always with the token)
     max_running: int = 1
     max_queued: int = 8
     shutdown_grace: float = 5.0
-    preload: bool = True                # load the default pack's models at start
+    preload: bool = True  # load the default pack's models at start
 
 
 async def _abort(context: grpc.aio.ServicerContext, exc: BaseException) -> None:
@@ -124,7 +124,7 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             cancel.set()
             log.info("Detect cancelled by the client: %s", request.media_path)
             raise
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a precise status
+        except Exception as exc:
             await _abort(context, exc)
 
     async def _run(self, path: str, options, cancel: threading.Event):
@@ -145,8 +145,11 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
                     u = getter.result()
                     yield pb.DetectResponse(
                         progress=pb.Progress(
-                            stage=u.stage, fraction=u.fraction, media_seconds_done=u.media_seconds_done,
-                            media_seconds_total=u.media_seconds_total, message=u.message,
+                            stage=u.stage,
+                            fraction=u.fraction,
+                            media_seconds_done=u.media_seconds_done,
+                            media_seconds_total=u.media_seconds_total,
+                            message=u.message,
                         )
                     )
                     continue
@@ -187,19 +190,20 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             loop = asyncio.get_running_loop()
             state = await loop.run_in_executor(self.executor, self.models.load, request.name, request.device)
             return convert.model_to_pb(state)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             await _abort(context, exc)
 
     async def UnloadModel(self, request, context):
         try:
             return convert.model_to_pb(self.models.unload(request.name))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             await _abort(context, exc)
 
     async def ListDevices(self, request, context):
         loop = asyncio.get_running_loop()
-        return pb.ListDevicesResponse(devices=await loop.run_in_executor(self.executor, list_devices,
-                                                                         self.models.default_device))
+        return pb.ListDevicesResponse(
+            devices=await loop.run_in_executor(self.executor, list_devices, self.models.default_device)
+        )
 
 
 def list_devices(default_device: str) -> list[pb.Device]:
@@ -207,9 +211,12 @@ def list_devices(default_device: str) -> list[pb.Device]:
     vm = psutil.virtual_memory()
     devices = [
         pb.Device(
-            name="cpu", kind="cpu", description=f"{platform.processor() or platform.machine()}, "
-            f"{psutil.cpu_count(logical=True)} threads",
-            total_memory_bytes=vm.total, free_memory_bytes=vm.available, is_default=default_device == "cpu",
+            name="cpu",
+            kind="cpu",
+            description=f"{platform.processor() or platform.machine()}, {psutil.cpu_count(logical=True)} threads",
+            total_memory_bytes=vm.total,
+            free_memory_bytes=vm.available,
+            is_default=default_device == "cpu",
         )
     ]
     try:
@@ -220,10 +227,16 @@ def list_devices(default_device: str) -> list[pb.Device]:
                 free, total = torch.cuda.mem_get_info(i)
                 name = f"cuda:{i}"
                 devices.append(
-                    pb.Device(name=name, kind="cuda", description=torch.cuda.get_device_name(i),
-                              total_memory_bytes=total, free_memory_bytes=free, is_default=default_device == name)
+                    pb.Device(
+                        name=name,
+                        kind="cuda",
+                        description=torch.cuda.get_device_name(i),
+                        total_memory_bytes=total,
+                        free_memory_bytes=free,
+                        is_default=default_device == name,
+                    )
                 )
-    except Exception as exc:  # noqa: BLE001 - a broken CUDA setup must not break the listing
+    except Exception as exc:
         log.warning("CUDA devices could not be listed: %s", exc)
     return devices
 
@@ -253,7 +266,9 @@ class TokenInterceptor(grpc.aio.ServerInterceptor):
             return grpc.unary_stream_rpc_method_handler(
                 deny_stream, handler.request_deserializer, handler.response_serializer
             )
-        return grpc.unary_unary_rpc_method_handler(deny_unary, handler.request_deserializer, handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            deny_unary, handler.request_deserializer, handler.response_serializer
+        )
 
 
 class Daemon:

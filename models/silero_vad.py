@@ -19,8 +19,8 @@ from avevents.daemon.errors import ModelUnavailable
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
-WINDOW = 512            # samples scored per step (32 ms at 16 kHz)
-CONTEXT = 64            # samples of the previous window the model sees in front of each window
+WINDOW = 512  # samples scored per step (32 ms at 16 kHz)
+CONTEXT = 64  # samples of the previous window the model sees in front of each window
 SEQUENCE_MODEL = "silero_vad_16k_sequence.onnx"
 STREAMING_MODEL = "silero_vad.onnx"
 
@@ -76,8 +76,8 @@ class VadStream:
         self.model = model
         self.h = np.zeros((1, 1, 128), np.float32)
         self.c = np.zeros((1, 1, 128), np.float32)
-        self.tail = np.zeros(CONTEXT, np.float32)   # context for the next window
-        self.leftover = np.zeros(0, np.float32)      # samples short of a whole window
+        self.tail = np.zeros(CONTEXT, np.float32)  # context for the next window
+        self.leftover = np.zeros(0, np.float32)  # samples short of a whole window
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         data = np.concatenate([self.leftover, samples.astype(np.float32, copy=False)])

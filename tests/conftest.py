@@ -60,8 +60,9 @@ def long_clip(media_dir):
     seconds = 240
     frames = (np.full((72, 128, 3), (i // fps) % 200 + 20, np.uint8) for i in range(seconds * fps))
     audio = (rng.standard_normal(seconds * 16000) * 0.05).astype(np.float32)
-    write_media(path, frames=frames, frame_rate=fps, audio=audio, sample_rate=16000,
-                video_options={"preset": "ultrafast"})
+    write_media(
+        path, frames=frames, frame_rate=fps, audio=audio, sample_rate=16000, video_options={"preset": "ultrafast"}
+    )
     return path
 
 
@@ -109,7 +110,10 @@ def start_daemon(*extra: str, wait: bool = True) -> LiveDaemon:
     log = open(base / "daemon.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [sys.executable, "-m", "avevents.cli.main", "serve", *extra],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     daemon = LiveDaemon(process, runtime_dir, config_dir, env, "")
     if wait:

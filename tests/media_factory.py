@@ -3,6 +3,7 @@ claps, shots and cuts), written to real containers with PyAV."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -106,7 +107,7 @@ def speech_soundtrack(rate: int, seed: int = 1) -> tuple[np.ndarray, Clip]:
     cursor = 1.5
 
     def place(signal: np.ndarray, at: float) -> float:
-        i = int(round(at * rate))
+        i = round(at * rate)
         audio[i : i + len(signal)] += signal
         return at + len(signal) / rate
 
@@ -151,13 +152,26 @@ def write_speech_clip(path: Path, with_video: bool = True) -> Clip:
         n = int(clip.duration * 25)
         still = np.full((120, 160, 3), 90, np.uint8)
         frames = (still for _ in range(n))
-    write_media(path, frames=frames, frame_rate=25, audio=audio, sample_rate=rate,
-                audio_codec="aac" if with_video else "pcm_s16le")
+    write_media(
+        path,
+        frames=frames,
+        frame_rate=25,
+        audio=audio,
+        sample_rate=rate,
+        audio_codec="aac" if with_video else "pcm_s16le",
+    )
     return clip
 
 
-def write_cut_clip(path: Path, frame_rate: Fraction = Fraction(30000, 1001), size=(320, 180),
-                   seconds: float = 12.0, flash: bool = True, fade: bool = True, with_audio: bool = False) -> Clip:
+def write_cut_clip(
+    path: Path,
+    frame_rate: Fraction = Fraction(30000, 1001),
+    size=(320, 180),
+    seconds: float = 12.0,
+    flash: bool = True,
+    fade: bool = True,
+    with_audio: bool = False,
+) -> Clip:
     """Shots with hard cuts at known frames, a one-frame flash and a fade to black and back
     (neither is a cut), slow pans inside every shot."""
     rng = np.random.default_rng(3)
@@ -169,7 +183,7 @@ def write_cut_clip(path: Path, frame_rate: Fraction = Fraction(30000, 1001), siz
     bounds = [0, *cut_frames, total]
 
     def frames():
-        for shot, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+        for shot, (a, b) in enumerate(itertools.pairwise(bounds)):
             for i, frame in enumerate(synth.shot_frames(shot, b - a, size[0], size[1], rng, start_index=a)):
                 index = a + i
                 if index == flash_frame:

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 class DetectorSpec:
     name: str
     labels: tuple[str, ...]
-    modality: str                      # "audio" | "video"
-    model: str                         # what produced the scores, with its version
-    sample_rate: int = 0               # audio detectors: the rate they are fed at
-    luma_thumbnails: bool = False      # video detectors: wants a thumbnail of every frame
+    modality: str  # "audio" | "video"
+    model: str  # what produced the scores, with its version
+    sample_rate: int = 0  # audio detectors: the rate they are fed at
+    luma_thumbnails: bool = False  # video detectors: wants a thumbnail of every frame
     defaults: tuple[tuple[str, LabelOptions], ...] = ()
     description: str = ""
 

@@ -18,14 +18,14 @@ from ..postprocess import PointCandidates
 from ..results import GridTrack, LabelOptions
 from .base import Detector, DetectorSpec
 
-NEIGHBOURS = 2            # frames each side that set the local level of change ...
-CONTEXT = 8               # ... together with the largest change this many frames each side
-CONTEXT_WEIGHT = 0.5      # (a shot with periodic jumps - strobes, sliding graphics - is not cut by them)
-PERSIST = 2               # frames after the cut that must still differ from the frame before it
-MIN_DIFFERENCE = 8.0      # mean absolute luma difference (0..255) below which nothing is a cut
-NOISE_LEVEL = 2.0         # added to the local level so a static shot's tiny changes do not divide by ~0
-RATIO_SCALE = 3.0         # ratio above 1 per unit of the score's exponent
-PERSIST_FRACTION = 0.5    # the new picture must keep at least this share of the cut's difference
+NEIGHBOURS = 2  # frames each side that set the local level of change ...
+CONTEXT = 8  # ... together with the largest change this many frames each side
+CONTEXT_WEIGHT = 0.5  # (a shot with periodic jumps - strobes, sliding graphics - is not cut by them)
+PERSIST = 2  # frames after the cut that must still differ from the frame before it
+MIN_DIFFERENCE = 8.0  # mean absolute luma difference (0..255) below which nothing is a cut
+NOISE_LEVEL = 2.0  # added to the local level so a static shot's tiny changes do not divide by ~0
+RATIO_SCALE = 3.0  # ratio above 1 per unit of the score's exponent
+PERSIST_FRACTION = 0.5  # the new picture must keep at least this share of the cut's difference
 
 
 class CutDetector(Detector):
@@ -46,7 +46,7 @@ class CutDetector(Detector):
     def __init__(self, frame_seconds: float = 1 / 25):
         self.frame_seconds = frame_seconds
         self.frames: deque[VideoFrame] = deque(maxlen=CONTEXT + 3)
-        self.diffs: list[float] = []         # diff[k]: frame k vs frame k-1 (diff[0] = 0)
+        self.diffs: list[float] = []  # diff[k]: frame k vs frame k-1 (diff[0] = 0)
         self.times: list[float] = []
         self.candidates: list[tuple[float, float, float]] = []  # time, length, score
         self.pending: deque[int] = deque()  # frame indices awaiting enough look-ahead

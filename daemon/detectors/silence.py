@@ -16,11 +16,11 @@ from .base import Detector, DetectorSpec
 from .levels import LevelMeter, loud_reference, noise_floor
 
 RATE = 16000
-HOP = 320                      # 20 ms
-ABSOLUTE_SILENCE_DB = -65.0    # quiet in any clip
+HOP = 320  # 20 ms
+ABSOLUTE_SILENCE_DB = -65.0  # quiet in any clip
 FLOOR_TO_LOUD_FRACTION = 0.35  # threshold position between the noise floor and the loud level
-MIN_CONTRAST_DB = 12.0         # the threshold stays at least this far below the loud level
-SCORE_SLOPE_DB = 3.0           # dB below the threshold per unit of the logistic score
+MIN_CONTRAST_DB = 12.0  # the threshold stays at least this far below the loud level
+SCORE_SLOPE_DB = 3.0  # dB below the threshold per unit of the logistic score
 
 
 class SilenceDetector(Detector):
@@ -52,11 +52,7 @@ class SilenceDetector(Detector):
         threshold = self.threshold_db(levels)
         # 0.5 at the threshold, toward 1 the quieter the frame.
         scores = 1.0 / (1.0 + np.exp((levels - threshold) / SCORE_SLOPE_DB))
-        return [
-            ScoreTrack(
-                "Silence", self.meter.start or 0.0, HOP / RATE, HOP / RATE, scores.astype(np.float32), 3
-            )
-        ]
+        return [ScoreTrack("Silence", self.meter.start or 0.0, HOP / RATE, HOP / RATE, scores.astype(np.float32), 3)]
 
     def grid(self) -> GridTrack:
         return GridTrack(self.spec.name, "audio", HOP / RATE, HOP / RATE, RATE)

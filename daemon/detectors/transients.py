@@ -16,16 +16,16 @@ from .base import Detector, DetectorSpec
 from .levels import LevelMeter, loud_reference
 
 RATE = 16000
-HOP = 80                   # 5 ms
-LOOKBACK = 20              # compare with the loudest of the preceding 100 ms ...
-GUARD = 2                  # ... leaving out the last 10 ms (the attack itself)
-ATTACK_HOPS = 2            # the rise must happen within 10 ms
-MIN_RISE_DB = 15.0         # rise that scores 0.5
+HOP = 80  # 5 ms
+LOOKBACK = 20  # compare with the loudest of the preceding 100 ms ...
+GUARD = 2  # ... leaving out the last 10 ms (the attack itself)
+ATTACK_HOPS = 2  # the rise must happen within 10 ms
+MIN_RISE_DB = 15.0  # rise that scores 0.5
 RISE_SLOPE_DB = 3.0
 PEAK_BELOW_LOUD_DB = 12.0  # the peak must reach within this of the clip's loud level
-DECAY_DB = 12.0            # the event lasts until the level falls this far below its peak ...
-DECAY_WITHIN = 0.08        # ... which must happen this soon in the broadband level: a clap dies away,
-                           # a plosive is followed by its vowel
+DECAY_DB = 12.0  # the event lasts until the level falls this far below its peak ...
+DECAY_WITHIN = 0.08  # ... which must happen this soon in the broadband level: a clap dies away,
+# a plosive is followed by its vowel
 MAX_LENGTH = 0.5
 
 

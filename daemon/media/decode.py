@@ -13,7 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from ..errors import Cancelled, MediaUnreadable
+from ..errors import Cancelled
 from ..results import MediaInfo
 from .probe import is_cover_art, open_container
 
@@ -28,27 +28,27 @@ _LUMA_PLANE_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", 
 class DecodeSettings:
     """What the detectors of one request need from the decoder."""
 
-    audio_rates: tuple[int, ...] = ()      # mono float32 audio is produced at each of these rates
-    luma_thumbnails: bool = False          # a small luma picture of every decoded frame
+    audio_rates: tuple[int, ...] = ()  # mono float32 audio is produced at each of these rates
+    luma_thumbnails: bool = False  # a small luma picture of every decoded frame
     thumbnail_width: int = 64
-    picture_fps: float = 0.0               # RGB pictures at this rate (0: none)
-    picture_size: int = 224                # short side of those pictures
-    audio_block_seconds: float = 1.0       # audio is handed on in blocks of about this length
+    picture_fps: float = 0.0  # RGB pictures at this rate (0: none)
+    picture_size: int = 224  # short side of those pictures
+    audio_block_seconds: float = 1.0  # audio is handed on in blocks of about this length
     audio_stream: int = 0
 
 
 @dataclass
 class AudioBlock:
     rate: int
-    start_seconds: float                   # media time of samples[0]
-    samples: np.ndarray                    # float32, mono
+    start_seconds: float  # media time of samples[0]
+    samples: np.ndarray  # float32, mono
 
 
 @dataclass
 class VideoFrame:
-    time_seconds: float                    # media time of the frame
-    luma: np.ndarray | None = None         # (h, w) float32 thumbnail, 0..255
-    picture: np.ndarray | None = None      # (h, w, 3) uint8 RGB, upright, at the analysis rate
+    time_seconds: float  # media time of the frame
+    luma: np.ndarray | None = None  # (h, w) float32 thumbnail, 0..255
+    picture: np.ndarray | None = None  # (h, w, 3) uint8 RGB, upright, at the analysis rate
 
 
 @dataclass
@@ -100,8 +100,8 @@ class _AudioChannel:
         self.start, self.end = start, end
         self.pending: list[np.ndarray] = []
         self.pending_len = 0
-        self.next_time: float | None = None   # media time of the next resampled sample
-        self.emitted_until = start            # media time up to which samples were handed on
+        self.next_time: float | None = None  # media time of the next resampled sample
+        self.emitted_until = start  # media time up to which samples were handed on
         self.started = False
 
     def push(self, frame: av.AudioFrame | None, frame_time: float | None) -> Iterator[AudioBlock]:
@@ -112,8 +112,8 @@ class _AudioChannel:
             t0 = self.next_time if self.next_time is not None else 0.0
             self.next_time = t0 + len(data) / self.rate
             # Trim to the requested range by sample count.
-            lo = max(0, int(round((self.start - t0) * self.rate)))
-            hi = min(len(data), int(round((self.end - t0) * self.rate)))
+            lo = max(0, round((self.start - t0) * self.rate))
+            hi = min(len(data), round((self.end - t0) * self.rate))
             if hi > lo:
                 if not self.started:
                     # The first kept sample sets the clock (audio may start after the range does).

@@ -55,8 +55,12 @@ def voice_phrase(rng: np.random.Generator, rate: int, syllables: int, level: flo
     at any sample rate.
     """
     plan = [
-        (rng.uniform(0.15, 0.28), str(rng.choice(list(VOWEL_FORMANTS))), rng.uniform(105, 135),
-         rng.uniform(0.05, 0.12) if rng.random() < 0.25 else 0.0)
+        (
+            rng.uniform(0.15, 0.28),
+            str(rng.choice(list(VOWEL_FORMANTS))),
+            rng.uniform(105, 135),
+            rng.uniform(0.05, 0.12) if rng.random() < 0.25 else 0.0,
+        )
         for _ in range(syllables)
     ]
     noise = np.random.default_rng(int(rng.integers(2**32)))
@@ -100,9 +104,7 @@ def noise_floor(rng: np.random.Generator, samples: int, level_db: float = -60.0)
     return (rng.standard_normal(samples) * 10 ** (level_db / 20)).astype(np.float32)
 
 
-def shot_frames(
-    kind: int, count: int, width: int, height: int, rng: np.random.Generator, start_index: int = 0
-):
+def shot_frames(kind: int, count: int, width: int, height: int, rng: np.random.Generator, start_index: int = 0):
     """Frames of one shot: textured colour fields with slow motion, different per ``kind``."""
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     base_hue = rng.uniform(0, 1, 3) * 255

@@ -34,15 +34,19 @@ def write_media(
         first = None
         if frame_iter is not None:
             first = next(frame_iter)
-            height, width = (first.shape[0], first.shape[1]) if pixel_format == "rgb24" else (
-                first.shape[0] * 2 // 3, first.shape[1])
+            height, width = (
+                (first.shape[0], first.shape[1])
+                if pixel_format == "rgb24"
+                else (first.shape[0] * 2 // 3, first.shape[1])
+            )
             if size is not None and size != (width, height):
                 raise ValueError(f"frames are {width}x{height}, expected {size[0]}x{size[1]}")
             vstream = container.add_stream(video_codec, rate=Fraction(frame_rate))
             vstream.width, vstream.height = width, height
             vstream.pix_fmt = "yuv420p"
-            vstream.options = {"preset": "veryfast", **(video_options or {})} if video_codec == "libx264" else (
-                video_options or {})
+            vstream.options = (
+                {"preset": "veryfast", **(video_options or {})} if video_codec == "libx264" else (video_options or {})
+            )
             if rotation:
                 vstream.set_display_rotation(rotation)
         if audio is not None:

@@ -128,7 +128,7 @@ def _run_in_thread(fn):
     def target():
         try:
             box["result"] = fn()
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             box["error"] = exc
 
     t = threading.Thread(target=target, daemon=True)
@@ -164,12 +164,14 @@ def test_full_queue_is_resource_exhausted(long_clip, av_clip):
     clients = [d.client() for _ in range(2)]
     try:
         started = threading.Event()
-        first, box1 = _run_in_thread(lambda: clients[0].detect(
-            long_clip, on_progress=lambda u: u.stage == "analysing" and started.set()))
+        _first, _box1 = _run_in_thread(
+            lambda: clients[0].detect(long_clip, on_progress=lambda u: u.stage == "analysing" and started.set())
+        )
         assert started.wait(30)
         queued = threading.Event()
-        second, box2 = _run_in_thread(lambda: clients[1].detect(
-            av_clip.path, on_progress=lambda u: u.stage == "queued" and queued.set()))
+        second, box2 = _run_in_thread(
+            lambda: clients[1].detect(av_clip.path, on_progress=lambda u: u.stage == "queued" and queued.set())
+        )
         assert queued.wait(10)
         with d.client() as third, pytest.raises(errors.QueueFull, match="busy"):
             third.detect(av_clip.path)
@@ -186,7 +188,10 @@ def test_second_serve_refuses_and_sigterm_shuts_down_cleanly():
     d = start_daemon()
     try:
         second = subprocess.run(
-            [sys.executable, "-m", "avevents.cli.main", "serve"], env=d.env, capture_output=True, text=True,
+            [sys.executable, "-m", "avevents.cli.main", "serve"],
+            env=d.env,
+            capture_output=True,
+            text=True,
             timeout=60,
         )
         assert second.returncode != 0 and "already running" in second.stderr
@@ -216,8 +221,11 @@ def test_tcp_requires_the_token_and_refuses_remote_hosts(av_clip):
     finally:
         d.stop()
     refused = subprocess.run(
-        [sys.executable, "-m", "avevents.cli.main", "serve", "--tcp", "0.0.0.0:0"], env=d.env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "avevents.cli.main", "serve", "--tcp", "0.0.0.0:0"],
+        env=d.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode != 0 and "--allow-remote" in refused.stderr
 

@@ -34,7 +34,8 @@ def test_continuous_music_has_no_silence_and_digital_silence_is_all_silence(tmp_
     tone = (0.3 * np.sin(2 * np.pi * 220 * t) * (0.7 + 0.3 * np.sin(2 * np.pi * 0.5 * t))).astype(np.float32)
     write_media(tmp_path / "tone.wav", audio=tone, sample_rate=16000, audio_codec="pcm_s16le")
     assert silences(run_detect(tmp_path / "tone.wav", labels=("Silence",))) == []
-    write_media(tmp_path / "zero.wav", audio=np.zeros(5 * 16000, np.float32), sample_rate=16000,
-                audio_codec="pcm_s16le")
+    write_media(
+        tmp_path / "zero.wav", audio=np.zeros(5 * 16000, np.float32), sample_rate=16000, audio_codec="pcm_s16le"
+    )
     found = silences(run_detect(tmp_path / "zero.wav", labels=("Silence",)))
     assert found == [(0.0, 5.0)]

@@ -50,15 +50,22 @@ def test_sequence_model_matches_streaming_model():
     stream = vad.stream()
     batched = np.concatenate([stream.push(audio[i : i + 7000]) for i in range(0, len(audio), 7000)])
 
-    session = ort.InferenceSession(str(silero_vad.model_dir() / silero_vad.STREAMING_MODEL),
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(silero_vad.model_dir() / silero_vad.STREAMING_MODEL), providers=["CPUExecutionProvider"]
+    )
     state = np.zeros((2, 1, 128), np.float32)
     context = np.zeros(silero_vad.CONTEXT, np.float32)
     reference = []
     for i in range(len(audio) // silero_vad.WINDOW):
         chunk = audio[i * silero_vad.WINDOW : (i + 1) * silero_vad.WINDOW]
-        out, state = session.run(None, {"input": np.concatenate([context, chunk])[None], "state": state,
-                                        "sr": np.array(silero_vad.SAMPLE_RATE, np.int64)})
+        out, state = session.run(
+            None,
+            {
+                "input": np.concatenate([context, chunk])[None],
+                "state": state,
+                "sr": np.array(silero_vad.SAMPLE_RATE, np.int64),
+            },
+        )
         reference.append(out[0, 0])
         context = chunk[-silero_vad.CONTEXT :]
     assert len(batched) == len(reference)

@@ -8,7 +8,6 @@ from avevents.daemon.media import synth
 from avevents.daemon.media.writer import write_media
 
 
-
 def onsets(result):
     return [e.start_seconds for e in result.events if e.label == "Transient"]
 
