@@ -32,7 +32,7 @@ from .detectors.registry import DEFAULT_PACK, resolve_labels
 from .errors import AlreadyRunning, AvEventsError, InvalidRequest, to_grpc
 from .jobs import JobQueue
 from .media.probe import probe
-from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token
+from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token, unix_sockets_supported
 from .residency import ResidentModels
 
 log = logging.getLogger(__name__)
@@ -285,8 +285,11 @@ class Daemon:
 
     def _bind_address(self) -> tuple[str, bool]:
         """(address to bind, whether a token is required)."""
-        if self.config.tcp:
-            host, _, port = self.config.tcp.rpartition(":")
+        tcp = self.config.tcp
+        if tcp is None and self.config.socket_path is None and not unix_sockets_supported():
+            tcp = "127.0.0.1:0"  # Windows: loopback TCP with the per-user token
+        if tcp:
+            host, _, port = tcp.rpartition(":")
             host = host or "127.0.0.1"
             if host not in LOOPBACK_HOSTS and not self.config.allow_remote:
                 raise InvalidRequest(
