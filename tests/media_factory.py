@@ -105,6 +105,7 @@ def speech_soundtrack(rate: int, seed: int = 1) -> tuple[np.ndarray, Clip]:
     audio = synth.noise_floor(rng, int(total * rate), -55.0)
     clip = Clip(Path(), duration=total)
     cursor = 1.5
+    clip.silence.append((0.0, cursor))
 
     def place(signal: np.ndarray, at: float) -> float:
         i = round(at * rate)
@@ -124,11 +125,10 @@ def speech_soundtrack(rate: int, seed: int = 1) -> tuple[np.ndarray, Clip]:
     silence_start = cursor
     cursor += 3.0
     clip.silence.append((round(silence_start, 3), round(cursor, 3)))
-    place(synth.clap(rng, rate), cursor)
+    clap_end = place(synth.clap(rng, rate), cursor)
     clip.transients.append(round(cursor, 3))
     cursor += 2.0
-    silence_start = cursor - 1.88
-    clip.silence.append((round(silence_start, 3), round(cursor, 3)))
+    clip.silence.append((round(clap_end, 3), round(cursor, 3)))
     sentence(pick_words(4, offset=3))
     clip.silence.append((round(cursor, 3), round(cursor + 2.0, 3)))
     cursor += 2.0
