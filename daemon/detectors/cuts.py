@@ -20,6 +20,7 @@ from .base import Detector, DetectorSpec
 
 NEIGHBOURS = 2  # frames each side that set the local level of change ...
 CONTEXT = 8  # ... together with the largest change this many frames each side
+HISTORY = 64  # frames of differences kept (> 2 * CONTEXT + 2)
 CONTEXT_WEIGHT = 0.5  # (a shot with periodic jumps - strobes, sliding graphics - is not cut by them)
 PERSIST = 2  # frames after the cut that must still differ from the frame before it
 MIN_DIFFERENCE = 8.0  # mean absolute luma difference (0..255) below which nothing is a cut
@@ -46,8 +47,12 @@ class CutDetector(Detector):
     def __init__(self, frame_seconds: float = 1 / 25):
         self.frame_seconds = frame_seconds
         self.frames: deque[VideoFrame] = deque(maxlen=CONTEXT + 3)
-        self.diffs: list[float] = []  # diff[k]: frame k vs frame k-1 (diff[0] = 0)
+        # diffs[k - offset]: frame k vs frame k-1 (frame 0: 0); times likewise. Only the last
+        # HISTORY frames are kept, so memory stays flat however long the video.
+        self.diffs: list[float] = []
         self.times: list[float] = []
+        self.offset = 0
+        self.count = 0
         self.candidates: list[tuple[float, float, float]] = []  # time, length, score
         self.pending: deque[int] = deque()  # frame indices awaiting enough look-ahead
 
@@ -58,14 +63,19 @@ class CutDetector(Detector):
         self.diffs.append(_difference(previous.luma, frame.luma) if previous is not None else 0.0)
         self.times.append(frame.time_seconds)
         self.frames.append(frame)
-        index = len(self.times) - 1
+        index = self.count
+        self.count += 1
         self.pending.append(index)
         # Frame k can be judged once CONTEXT frames after it have arrived.
         while self.pending and self.pending[0] + CONTEXT <= index:
             self._judge(self.pending.popleft(), index)
+        if len(self.diffs) > 2 * HISTORY:
+            drop = len(self.diffs) - HISTORY
+            del self.diffs[:drop], self.times[:drop]
+            self.offset += drop
 
     def finish(self) -> list[PointCandidates]:
-        last = len(self.times) - 1
+        last = self.count - 1
         while self.pending:
             self._judge(self.pending.popleft(), last)
         if not self.candidates:
@@ -76,18 +86,23 @@ class CutDetector(Detector):
     def _judge(self, k: int, newest: int) -> None:
         if k == 0:
             return
-        d = self.diffs[k]
+        diff = self._diff
+        d = diff(k)
         if d < MIN_DIFFERENCE:
             return
-        near = [self.diffs[j] for j in range(max(1, k - NEIGHBOURS), min(newest, k + NEIGHBOURS) + 1) if j != k]
-        wide = [self.diffs[j] for j in range(max(1, k - CONTEXT), min(newest, k + CONTEXT) + 1) if j != k]
+        near = [diff(j) for j in range(max(1, k - NEIGHBOURS), min(newest, k + NEIGHBOURS) + 1) if j != k]
+        wide = [diff(j) for j in range(max(1, k - CONTEXT), min(newest, k + CONTEXT) + 1) if j != k]
         local = max(float(np.mean(near)) if near else 0.0, CONTEXT_WEIGHT * max(wide, default=0.0))
         ratio = d / (local + NOISE_LEVEL)
         score = 1.0 - np.exp(-max(0.0, ratio - 1.0) / RATIO_SCALE)
         if score <= 0.0 or not self._persists(k, newest, d):
             return
-        length = (self.times[k + 1] - self.times[k]) if k + 1 < len(self.times) else self.frame_seconds
-        self.candidates.append((self.times[k], length, float(score)))
+        t = self.times[k - self.offset]
+        length = (self.times[k + 1 - self.offset] - t) if k + 1 < self.count else self.frame_seconds
+        self.candidates.append((t, length, float(score)))
+
+    def _diff(self, k: int) -> float:
+        return self.diffs[k - self.offset]
 
     def _persists(self, k: int, newest: int, d: float) -> bool:
         """The new picture (frames k..k+PERSIST) differs from the old one (frames k-2, k-1).

@@ -27,6 +27,7 @@ DECAY_DB = 12.0  # the event lasts until the level falls this far below its peak
 DECAY_WITHIN = 0.08  # ... which must happen this soon in the broadband level: a clap dies away,
 # a plosive is followed by its vowel
 MAX_LENGTH = 0.5
+CHUNK = 12000  # hops (60 s) analysed at a time
 
 
 class TransientDetector(Detector):
@@ -49,50 +50,82 @@ class TransientDetector(Detector):
         self.broadband.push(block.samples, block.start_seconds)
 
     def finish(self) -> list[PointCandidates]:
-        levels = self.meter.levels().astype(np.float64)
-        broadband = self.broadband.levels().astype(np.float64)
+        levels = self.meter.levels()
+        broadband = self.broadband.levels()
         start = self.meter.start or 0.0
-        empty = PointCandidates("Transient", np.zeros(0), np.zeros(0), np.zeros(0))
         n = len(levels)
-        if n <= LOOKBACK + 1:
-            return [empty]
-        loud = loud_reference(levels)
-        # Loudest level in [t - LOOKBACK, t - GUARD) for every t, via a sliding maximum.
-        windows = np.lib.stride_tricks.sliding_window_view(levels, LOOKBACK - GUARD)
-        before = np.full(n, np.inf)
-        before[LOOKBACK:] = windows[: n - LOOKBACK].max(axis=1)
-        # The attack: the level now against the level ATTACK_HOPS ago.
-        attack = np.full(n, -np.inf)
-        attack[ATTACK_HOPS:] = levels[ATTACK_HOPS:] - levels[:-ATTACK_HOPS]
-        peak_ahead = np.lib.stride_tricks.sliding_window_view(np.pad(levels, (0, 3), mode="edge"), 4).max(axis=1)
-        rise = levels - before
-        candidate = (
-            (rise >= MIN_RISE_DB - 2 * RISE_SLOPE_DB)
-            & (attack >= 0.5 * MIN_RISE_DB)
-            & (peak_ahead[:n] >= loud - PEAK_BELOW_LOUD_DB)
-        )
-        # The first hop of each run of candidates is the onset.
-        onsets = np.flatnonzero(candidate & ~np.concatenate(([False], candidate[:-1])))
-        times, lengths, scores = [], [], []
-        for i in onsets.tolist():
-            peak_index = i + int(np.argmax(levels[i : i + 4]))
-            peak = levels[peak_index]
-            j = peak_index
-            limit = min(n, i + int(MAX_LENGTH * RATE / HOP))
-            while j < limit and levels[j] > peak - DECAY_DB:
-                j += 1
-            if (j - peak_index) * HOP / RATE > DECAY_WITHIN:
-                continue
-            window = broadband[i : i + int(DECAY_WITHIN * RATE / HOP) + 4]
-            peak_index_bb = int(np.argmax(window[:4]))
-            if not np.any(window[peak_index_bb:] <= window[peak_index_bb] - DECAY_DB):
-                continue
-            times.append(start + i * HOP / RATE)
-            lengths.append(max(j - i, 1) * HOP / RATE)
-            # The codec may smear the attack over the hop before it: score the largest rise nearby.
-            best_rise = float(np.max(rise[i : i + ATTACK_HOPS + 2]))
-            scores.append(1.0 / (1.0 + np.exp(-(best_rise - MIN_RISE_DB) / RISE_SLOPE_DB)))
+        times: list[float] = []
+        lengths: list[float] = []
+        scores: list[float] = []
+        if n > LOOKBACK + 1:
+            loud = loud_reference(levels)
+            # Chunk by chunk: the working arrays stay the size of a chunk however long the clip.
+            for lo in range(LOOKBACK, n, CHUNK):
+                hi = min(n, lo + CHUNK)
+                for i, best_rise in _onsets(levels, lo, hi, loud):
+                    length = _decay_length(levels, broadband, i)
+                    if length is None:
+                        continue
+                    times.append(start + i * HOP / RATE)
+                    lengths.append(length)
+                    scores.append(1.0 / (1.0 + np.exp(-(best_rise - MIN_RISE_DB) / RISE_SLOPE_DB)))
         return [PointCandidates("Transient", np.array(times), np.array(lengths), np.array(scores))]
 
     def grid(self) -> GridTrack:
         return GridTrack(self.spec.name, "audio", HOP / RATE, HOP / RATE, RATE)
+
+
+def _features(levels: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For hops lo..hi-1 (lo >= LOOKBACK): the rise over the loudest of the preceding window, the
+    attack over ATTACK_HOPS, and the loudest of the next four hops."""
+    n = len(levels)
+    current = levels[lo:hi]
+    # Loudest level in [t - LOOKBACK, t - GUARD) for every t, via a sliding maximum.
+    before = np.lib.stride_tricks.sliding_window_view(levels[lo - LOOKBACK : hi - GUARD], LOOKBACK - GUARD)
+    rise = current - before[: hi - lo].max(axis=1)
+    attack = current - levels[lo - ATTACK_HOPS : hi - ATTACK_HOPS]
+    ahead = levels[lo : min(n, hi + 3)]
+    ahead = np.pad(ahead, (0, hi + 3 - lo - len(ahead)), mode="edge")
+    peak_ahead = np.lib.stride_tricks.sliding_window_view(ahead, 4).max(axis=1)[: hi - lo]
+    return rise, attack, peak_ahead
+
+
+def _onsets(levels: np.ndarray, lo: int, hi: int, loud: float) -> list[tuple[int, float]]:
+    """(hop, best rise) of each onset starting in [lo, hi)."""
+    margin = ATTACK_HOPS + 2  # a candidate run starting at hi-1 is scored on hops past hi
+    first = max(LOOKBACK, lo - 1)  # one hop before lo tells whether a run starts at lo
+    last = min(len(levels), hi + margin)
+    rise, attack, peak_ahead = _features(levels, first, last)
+    candidate = (
+        (rise >= MIN_RISE_DB - 2 * RISE_SLOPE_DB)
+        & (attack >= 0.5 * MIN_RISE_DB)
+        & (peak_ahead >= loud - PEAK_BELOW_LOUD_DB)
+    )
+    # The first hop of each run of candidates is the onset.
+    starts = np.flatnonzero(candidate & ~np.concatenate(([False], candidate[:-1])))
+    out = []
+    for k in starts.tolist():
+        i = first + k
+        if lo <= i < hi:
+            # The codec may smear the attack over the hop before it: score the largest rise nearby.
+            out.append((i, float(np.max(rise[k : k + margin]))))
+    return out
+
+
+def _decay_length(levels: np.ndarray, broadband: np.ndarray, i: int) -> float | None:
+    """Seconds from onset ``i`` until the level falls DECAY_DB below its peak, or None when it does not
+    within DECAY_WITHIN (in the emphasised and the broadband level): then it is no transient."""
+    n = len(levels)
+    peak_index = i + int(np.argmax(levels[i : i + 4]))
+    peak = levels[peak_index]
+    j = peak_index
+    limit = min(n, i + int(MAX_LENGTH * RATE / HOP))
+    while j < limit and levels[j] > peak - DECAY_DB:
+        j += 1
+    if (j - peak_index) * HOP / RATE > DECAY_WITHIN:
+        return None
+    window = broadband[i : i + int(DECAY_WITHIN * RATE / HOP) + 4]
+    peak_bb = int(np.argmax(window[:4]))
+    if not np.any(window[peak_bb:] <= window[peak_bb] - DECAY_DB):
+        return None
+    return max(j - i, 1) * HOP / RATE

@@ -275,3 +275,26 @@ def test_sigterm_cancels_running_work_cleanly(long_clip, av_clip):
     finally:
         client.close()
         d.stop()
+
+
+def test_truncated_and_damaged_files_that_still_open_say_so(daemon, tmp_path):
+    """A Matroska file cut short, and one with garbage in the middle: the daemon analyses what is
+    there and says what happened, instead of failing or inventing the rest."""
+    from ..media_factory import write_cut_clip
+
+    clip = write_cut_clip(tmp_path / "whole.mkv", seconds=8.0, with_audio=True)
+    data = clip.path.read_bytes()
+    cut_short = tmp_path / "cut_short.mkv"
+    cut_short.write_bytes(data[: int(len(data) * 0.6)])
+    damaged = tmp_path / "damaged.mkv"
+    middle = len(data) // 2
+    damaged.write_bytes(data[:middle] + bytes(range(256)) * 64 + data[middle + 16384 :])
+    with daemon.client() as client:
+        short = client.detect(cut_short)
+        assert any("truncated" in w for w in short.warnings), short.warnings
+        early_cuts = [t for t in clip.cuts if t < 3.5]
+        found = [e.start_seconds for e in short.events if e.label == "Scene cut"]
+        assert all(any(abs(f - t) < 0.04 for f in found) for t in early_cuts)
+        hurt = client.detect(damaged)
+        assert hurt.events  # the intact parts were analysed
+        assert client.healthy()

@@ -39,3 +39,31 @@ def test_sustained_music_has_none(tmp_path, run_detect):
     audio = synth.music(np.random.default_rng(0), rate, 8.0)
     write_media(tmp_path / "music.wav", audio=audio, sample_rate=rate, audio_codec="pcm_s16le")
     assert onsets(run_detect(tmp_path / "music.wav", labels=("Transient",))) == []
+
+
+def test_chunked_analysis_matches_one_pass(tmp_path, run_detect, monkeypatch):
+    """Working in chunks (bounded memory) changes nothing, also for onsets on chunk boundaries."""
+    from avevents.daemon.detectors import transients
+
+    rng = np.random.default_rng(4)
+    rate = 16000
+    audio = synth.noise_floor(rng, 6 * rate, -45)
+    for t in np.arange(0.3, 5.7, 0.37):
+        c = synth.clap(rng, rate, 0.7)
+        audio[int(t * rate) : int(t * rate) + len(c)] += c
+    write_media(tmp_path / "many.wav", audio=audio, sample_rate=rate, audio_codec="pcm_s16le")
+    monkeypatch.setattr(transients, "CHUNK", 10**9)
+    whole = [
+        (e.start_seconds, e.end_seconds, e.confidence)
+        for e in run_detect(tmp_path / "many.wav").events
+        if e.label == "Transient"
+    ]
+    for chunk in (7, 31, 74):
+        monkeypatch.setattr(transients, "CHUNK", chunk)
+        chunked = [
+            (e.start_seconds, e.end_seconds, e.confidence)
+            for e in run_detect(tmp_path / "many.wav").events
+            if e.label == "Transient"
+        ]
+        assert chunked == whole, chunk
+    assert len(whole) == 15
