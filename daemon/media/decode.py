@@ -69,14 +69,18 @@ def luma_thumbnail(frame: av.VideoFrame, width: int) -> np.ndarray:
         y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
     else:
         y = frame.reformat(format="gray").to_ndarray()
-    # Sample every ``step``-th pixel, then average 4x4 blocks: close to a true box filter (moving
+    # Sample every ``step``-th pixel, then average BOX x BOX blocks: close to a true box filter (moving
     # hard edges do not alias into false cuts) at a fraction of the cost of averaging every pixel.
+    # Summing strided slices is ~4x faster than a mean over a 4-D reshaped view.
     step = max(1, y.shape[1] // (BOX * width))
     sub = y[::step, ::step]
     h, w = (sub.shape[0] // BOX) * BOX, (sub.shape[1] // BOX) * BOX
     if h == 0 or w == 0:
         return sub.astype(np.float32)
-    return sub[:h, :w].reshape(h // BOX, BOX, w // BOX, BOX).mean(axis=(1, 3), dtype=np.float32)
+    sub = sub[:h, :w].astype(np.uint16)  # BOX*BOX*255 fits
+    rows = sum(sub[:, i::BOX] for i in range(BOX))
+    blocks = sum(rows[i::BOX] for i in range(BOX))
+    return blocks.astype(np.float32) * (1.0 / (BOX * BOX))
 
 
 def upright_picture(frame: av.VideoFrame, short_side: int, rotation: int) -> np.ndarray:
