@@ -67,14 +67,15 @@ def detect(
     info = probe(path, options.audio_stream)
     start, end = analysed_range(info, options.source_range)
 
-    warnings: list[str] = []
     runnable: list[type[Detector]] = []
+    missing: dict[str, list[str]] = {}  # modality -> labels that need it
     for det in detectors_for(pack, labels):
         present = info.has_audio if det.spec.modality == "audio" else info.has_video
         if present:
             runnable.append(det)
         else:
-            warnings.append(f"no {det.spec.modality} stream: {', '.join(det.spec.labels)} not analysed")
+            missing.setdefault(det.spec.modality, []).extend(x for x in det.spec.labels if x in labels)
+    warnings = [f"no {modality} stream: {', '.join(names)} not analysed" for modality, names in missing.items()]
     if not runnable:
         raise NoUsableStream(
             f"{info.path}: has no {'audio' if not info.has_audio else 'video'} stream, which "

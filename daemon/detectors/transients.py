@@ -21,6 +21,8 @@ LOOKBACK = 20  # compare with the loudest of the preceding 100 ms ...
 GUARD = 2  # ... leaving out the last 10 ms (the attack itself)
 ATTACK_HOPS = 2  # the rise must happen within 10 ms
 MIN_RISE_DB = 15.0  # rise that scores 0.5
+MIN_BROADBAND_RISE_DB = 8.0  # the broadband level must jump too: a plosive inside a word rises in the high
+# frequencies only, hardly above the word's own level just before it
 RISE_SLOPE_DB = 3.0
 PEAK_BELOW_LOUD_DB = 12.0  # the peak must reach within this of the clip's loud level
 DECAY_DB = 12.0  # the event lasts until the level falls this far below its peak ...
@@ -62,7 +64,7 @@ class TransientDetector(Detector):
             # Chunk by chunk: the working arrays stay the size of a chunk however long the clip.
             for lo in range(LOOKBACK, n, CHUNK):
                 hi = min(n, lo + CHUNK)
-                for i, best_rise in _onsets(levels, lo, hi, loud):
+                for i, best_rise in _onsets(levels, broadband, lo, hi, loud):
                     length = _decay_length(levels, broadband, i)
                     if length is None:
                         continue
@@ -90,16 +92,19 @@ def _features(levels: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndar
     return rise, attack, peak_ahead
 
 
-def _onsets(levels: np.ndarray, lo: int, hi: int, loud: float) -> list[tuple[int, float]]:
+def _onsets(levels: np.ndarray, broadband: np.ndarray, lo: int, hi: int, loud: float) -> list[tuple[int, float]]:
     """(hop, best rise) of each onset starting in [lo, hi)."""
     margin = ATTACK_HOPS + 2  # a candidate run starting at hi-1 is scored on hops past hi
     first = max(LOOKBACK, lo - 1)  # one hop before lo tells whether a run starts at lo
     last = min(len(levels), hi + margin)
     rise, attack, peak_ahead = _features(levels, first, last)
+    broadband_rise = _features(broadband, first, last)[0]
     candidate = (
         (rise >= MIN_RISE_DB - 2 * RISE_SLOPE_DB)
         & (attack >= 0.5 * MIN_RISE_DB)
         & (peak_ahead >= loud - PEAK_BELOW_LOUD_DB)
+        # The broadband level may peak a hop or two after the emphasised one.
+        & (_peak_rise(broadband_rise, ATTACK_HOPS + 1) >= MIN_BROADBAND_RISE_DB)
     )
     # The first hop of each run of candidates is the onset.
     starts = np.flatnonzero(candidate & ~np.concatenate(([False], candidate[:-1])))
@@ -110,6 +115,12 @@ def _onsets(levels: np.ndarray, lo: int, hi: int, loud: float) -> list[tuple[int
             # The codec may smear the attack over the hop before it: score the largest rise nearby.
             out.append((i, float(np.max(rise[k : k + margin]))))
     return out
+
+
+def _peak_rise(rise: np.ndarray, ahead: int) -> np.ndarray:
+    """The largest rise at each hop or up to ``ahead`` hops after it."""
+    padded = np.pad(rise, (0, ahead), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, ahead + 1).max(axis=1)
 
 
 def _decay_length(levels: np.ndarray, broadband: np.ndarray, i: int) -> float | None:

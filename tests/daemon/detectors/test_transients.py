@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from avevents.daemon.media import synth
 from avevents.daemon.media.writer import write_media
@@ -12,7 +13,9 @@ def onsets(result):
     return [e.start_seconds for e in result.events if e.label == "Transient"]
 
 
-def test_clap_in_speech_clip_found_and_words_ignored(speech_clip, run_detect):
+@pytest.mark.parametrize("clip_fixture", ["speech_clip", "speech_wav"])
+def test_clap_in_speech_clip_found_and_words_ignored(clip_fixture, request, run_detect):
+    speech_clip = request.getfixturevalue(clip_fixture)  # AAC in mp4, and 16-bit PCM in wav
     found = onsets(run_detect(speech_clip.path, labels=("Transient",)))
     for truth in speech_clip.transients:
         assert any(abs(truth - got) <= 0.02 for got in found), (truth, found)
