@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -183,8 +184,6 @@ def to_otio(results: list[DetectResult]):
 
 def write_output(kind: str, target: str, results: list[DetectResult]) -> None:
     """Write ``kind`` (json|csv|otio) to ``target`` ('-' is standard output), atomically for files."""
-    import sys
-
     if kind == "otio":
         import opentimelineio as otio
 

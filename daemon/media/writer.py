@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable
 from fractions import Fraction
@@ -56,16 +57,10 @@ def write_media(
         audio_pos = 0
         audio_chunk = 1024
         index = 0
-        video_items = [] if first is None else [first]
-
-        def next_frame():
-            nonlocal video_items
-            if video_items:
-                return video_items.pop()
-            return next(frame_iter, None) if frame_iter is not None else None
-
+        # The first frame was taken to size the stream; put it back in front.
+        pending = itertools.chain([first], frame_iter) if frame_iter is not None else iter(())
         while True:
-            frame = next_frame()
+            frame = next(pending, None)
             t_video = index / float(frame_rate) if frame is not None else float("inf")
             while astream is not None and audio_pos < len(audio) and audio_pos / sample_rate <= t_video:
                 _encode_audio(container, astream, audio[audio_pos : audio_pos + audio_chunk], sample_rate, audio_pos)
