@@ -1,0 +1,87 @@
+"""The EfficientAT log-mel front end, kept outside the exported network graph.
+
+32 kHz mono -> pre-emphasis -> STFT (n_fft 1024, symmetric Hann of 800 centred, hop 320, reflect-centred)
+-> power -> 128 Kaldi-style mel bands (0-15 kHz over the first 512 bins) -> log(x + 1e-5) -> (x + 4.5) / 5.
+100 frames per second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+SAMPLE_RATE = 32000
+HOP = 320
+FRAMES_PER_SECOND = SAMPLE_RATE // HOP
+
+
+@dataclass(frozen=True)
+class MelSpec:
+    sample_rate: int = SAMPLE_RATE
+    n_fft: int = 1024
+    win_length: int = 800
+    hop: int = HOP
+    n_mels: int = 128
+    fmin: float = 0.0
+    fmax: float = 15000.0
+    preemphasis: float = 0.97
+
+
+def _mel(freq: np.ndarray | float) -> np.ndarray | float:
+    return 1127.0 * np.log(1.0 + np.asarray(freq) / 700.0)
+
+
+def kaldi_mel_banks(spec: MelSpec = MelSpec()) -> np.ndarray:
+    """[n_mels, n_fft/2 + 1] triangular filters in the mel domain (Kaldi's construction), the last
+    FFT bin weighted 0."""
+    bins = spec.n_fft // 2
+    bin_width = spec.sample_rate / spec.n_fft
+    mel_low, mel_high = _mel(spec.fmin), _mel(spec.fmax)
+    delta = (mel_high - mel_low) / (spec.n_mels + 1)
+    index = np.arange(spec.n_mels)[:, None]
+    left, center, right = (mel_low + (index + k) * delta for k in (0, 1, 2))
+    mel = _mel(bin_width * np.arange(bins))[None, :]
+    up = (mel - left) / (center - left)
+    down = (right - mel) / (right - center)
+    banks = np.maximum(0.0, np.minimum(up, down))
+    return np.pad(banks, ((0, 0), (0, 1))).astype(np.float32)
+
+
+class LogMel:
+    """Callable: waveform [B, N] or [N] float32 at 32 kHz -> log-mel [B, 1, 128, T]."""
+
+    def __init__(self, spec: MelSpec = MelSpec(), device: str | torch.device = "cpu"):
+        self.spec = spec
+        self.device = torch.device(device)
+        self.window = torch.hann_window(spec.win_length, periodic=False, device=self.device)
+        self.banks = torch.from_numpy(kaldi_mel_banks(spec)).to(self.device)
+        self.emphasis = torch.tensor([[[-spec.preemphasis, 1.0]]], device=self.device)
+
+    @torch.no_grad()
+    def __call__(self, waveform: torch.Tensor | np.ndarray) -> torch.Tensor:
+        x = torch.as_tensor(waveform, dtype=torch.float32, device=self.device)
+        if x.dim() == 1:
+            x = x[None]
+        x = torch.nn.functional.conv1d(x[:, None, :], self.emphasis).squeeze(1)  # y[n] = x[n+1] - a x[n]
+        stft = torch.stft(
+            x,
+            n_fft=self.spec.n_fft,
+            hop_length=self.spec.hop,
+            win_length=self.spec.win_length,
+            window=self.window,
+            center=True,
+            pad_mode="reflect",
+            normalized=False,
+            return_complex=True,
+        )
+        power = stft.real**2 + stft.imag**2
+        mel = torch.matmul(self.banks, power)
+        return ((torch.log(mel + 1e-5) + 4.5) / 5.0)[:, None]
+
+
+def frames_for(seconds: float) -> int:
+    """Mel frames for ``seconds`` of audio."""
+    return int(math.floor(seconds * SAMPLE_RATE - 1) / HOP) + 1
