@@ -12,6 +12,8 @@ from google.protobuf.json_format import MessageToDict
 from avevents.daemon.client import DaemonClient
 from avevents.daemon.errors import DaemonUnavailable
 
+from . import store_commands
+
 log = logging.getLogger(__name__)
 
 
@@ -54,6 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         if name == "load":
             q.add_argument("--device", default="", help="cpu (default) or cuda:N")
         q.set_defaults(func=func)
+    store_commands.add_subparsers(msub)
 
     p = sub.add_parser("devices", help="devices the daemon can run models on")
     p.add_argument("--json", action="store_true")
@@ -122,13 +125,14 @@ def models_list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
         return 0
-    print(f"models on {source}:")
+    print(f"detectors and models on {source}:")
     for m in models:
         state = f"loaded on {m.device}" if m.loaded else ("available" if m.available else f"unavailable: {m.detail}")
         if m.loaded and m.memory_bytes:
             state += f", {_megabytes(m.memory_bytes)}"
         print(f"  {m.name} {m.version}  [{m.pack}]  {m.task}: {', '.join(m.labels)}  - {state}")
         print(f"      source: {m.source}; licence {m.licence}")
+    store_commands.print_store()
     return 0
 
 

@@ -1,0 +1,77 @@
+"""``avevents models pull | import | remove`` and the store half of ``models list``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from avevents.models.store import ModelStore
+
+
+def add_subparsers(msub: argparse._SubParsersAction) -> None:
+    p = msub.add_parser("pull", help="download a model pack from its official home (sha256-checked)")
+    p.add_argument("name")
+    p.set_defaults(func=pull)
+    p = msub.add_parser("import", help="install a model pack from files you have (offline)")
+    p.add_argument("name")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.set_defaults(func=import_files)
+    p = msub.add_parser("remove", help="delete an installed model pack")
+    p.add_argument("name")
+    p.set_defaults(func=remove)
+
+
+class _Bar:
+    """Download progress on one terminal line."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        share = f"{done / total * 100:5.1f}%" if total else ""
+        sys.stderr.write(f"\r{name}: {done / 1e6:7.1f} MB {share}".ljust(70))
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+
+
+def pull(args: argparse.Namespace) -> int:
+    store, bar = ModelStore(), _Bar()
+    try:
+        pack = store.pull(args.name, bar)
+    finally:
+        bar.done()
+    print(f"{args.name} {pack.spec.version} installed in {pack.path}")
+    return 0
+
+
+def import_files(args: argparse.Namespace) -> int:
+    store, bar = ModelStore(), _Bar()
+    try:
+        pack = store.import_files(args.name, args.files, bar)
+    finally:
+        bar.done()
+    print(f"{args.name} {pack.spec.version} installed in {pack.path}")
+    return 0
+
+
+def remove(args: argparse.Namespace) -> int:
+    if ModelStore().remove(args.name):
+        print(f"{args.name} removed")
+    else:
+        print(f"{args.name} was not installed")
+    return 0
+
+
+def print_store() -> None:
+    store = ModelStore()
+    print(f"model packs (store {store.root}{', mirror ' + str(store.mirror) if store.mirror else ''}):")
+    for spec, pack in store.list():
+        state = "installed" if pack else "not installed (avevents models pull " + spec.name + ")"
+        print(f"  {spec.name} {spec.version}  {spec.task}  - {state}")
+        print(f"      {spec.description}; licence {spec.licence}")

@@ -1,0 +1,255 @@
+"""The per-user model store: one folder per pack, its files and a manifest written last.
+
+A pack is installed exactly when its ``manifest.json`` exists, and the manifest is written (atomically)
+only after every file is present with the right sha256: a killed or failed pull never leaves a pack that
+loads. Downloads go to ``NAME.part`` and resume with an HTTP Range request. ``AVEVENTS_MODEL_MIRROR``
+names a local folder laid out like the store (``<pack>/<file>``) that is used instead of the network:
+offline machines and the tests point it at ``../shared/models``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from avevents.daemon.errors import AvEventsError, Cancelled, ModelUnavailable, UnknownModel
+
+from .catalog import PACKS, PackFile, PackSpec
+from .files import sha256_of
+
+log = logging.getLogger(__name__)
+MANIFEST = "manifest.json"
+CHUNK = 1 << 16
+
+# (file name, bytes done, bytes total or 0 when unknown)
+ProgressFn = Callable[[str, int, int], None]
+
+
+class DownloadFailed(AvEventsError):
+    """The file could not be fetched or did not match its checksum."""
+
+
+def default_store_dir() -> Path:
+    override = os.environ.get("AVEVENTS_MODEL_STORE")
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "avevents" / "models"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "avevents" / "models"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "avevents" / "models"
+
+
+def default_mirror() -> Path | None:
+    mirror = os.environ.get("AVEVENTS_MODEL_MIRROR")
+    return Path(mirror) if mirror else None
+
+
+@dataclass
+class InstalledPack:
+    spec: PackSpec
+    path: Path
+    manifest: dict
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+def _spec(name: str) -> PackSpec:
+    if name not in PACKS:
+        import difflib
+
+        close = difflib.get_close_matches(name, PACKS, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownModel(f"unknown model pack {name!r}{hint} (known: {', '.join(PACKS)})")
+    return PACKS[name]
+
+
+class ModelStore:
+    def __init__(self, root: Path | None = None, mirror: Path | None = None):
+        self.root = Path(root) if root else default_store_dir()
+        self.mirror = mirror if mirror is not None else default_mirror()
+
+    # --- what is here -------------------------------------------------------------------------
+    def pack_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def installed(self, name: str) -> InstalledPack | None:
+        spec = _spec(name)
+        manifest_path = self.pack_dir(name) / MANIFEST
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (OSError, ValueError):
+            return None
+        return InstalledPack(spec, self.pack_dir(name), manifest)
+
+    def require(self, name: str) -> InstalledPack:
+        pack = self.installed(name)
+        if pack is None:
+            raise ModelUnavailable(
+                f"model pack {name!r} is not installed: run `avevents models pull {name}` "
+                f"(or `avevents models import {name} FILE` offline)"
+            )
+        return pack
+
+    def list(self) -> list[tuple[PackSpec, InstalledPack | None]]:
+        return [(spec, self.installed(name)) for name, spec in PACKS.items()]
+
+    # --- getting packs ------------------------------------------------------------------------
+    def pull(self, name: str, progress: ProgressFn | None = None, cancel=None) -> InstalledPack:
+        """Fetch every file of the pack (mirror first when set), verify, then write the manifest."""
+        spec = _spec(name)
+        folder = self.pack_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        hashes = {}
+        for f in spec.files:
+            target = folder / f.name
+            if target.is_file() and f.sha256 and sha256_of(target) == f.sha256:
+                hashes[f.name] = f.sha256
+                continue
+            hashes[f.name] = self._fetch(spec, f, target, progress, cancel)
+        return self._finish(spec, hashes)
+
+    def import_files(self, name: str, files: list[Path], progress: ProgressFn | None = None) -> InstalledPack:
+        """Install the pack from files the user brings (offline). Each must match a file of the pack by
+        its checksum; files not given are taken from the mirror (or the network) as ``pull`` would."""
+        spec = _spec(name)
+        folder = self.pack_dir(name)
+        folder.mkdir(parents=True, exist_ok=True)
+        given = {}
+        for path in files:
+            path = Path(path)
+            if not path.is_file():
+                raise ModelUnavailable(f"{path}: no such file")
+            digest = sha256_of(path)
+            match = next((f for f in spec.files if f.sha256 == digest), None)
+            if match is None:
+                unverifiable = [f for f in spec.files if f.sha256 is None and f.name == path.name]
+                if not unverifiable:
+                    raise DownloadFailed(
+                        f"{path} (sha256 {digest}) is none of the files of {name}: "
+                        + ", ".join(f"{f.name} {f.sha256 or 'unpublished'}" for f in spec.files)
+                    )
+                match = unverifiable[0]
+                log.warning("%s: no published checksum for %s; recording %s", name, match.name, digest)
+            tmp = folder / f".{match.name}.import"
+            shutil.copyfile(path, tmp)
+            tmp.replace(folder / match.name)
+            given[match.name] = digest
+        for f in spec.files:
+            if f.name not in given:
+                given[f.name] = self._fetch(spec, f, folder / f.name, progress, None)
+        return self._finish(spec, given)
+
+    def remove(self, name: str) -> bool:
+        _spec(name)
+        folder = self.pack_dir(name)
+        if not folder.exists():
+            return False
+        # The manifest goes first: a half-removed pack is never seen as installed.
+        (folder / MANIFEST).unlink(missing_ok=True)
+        shutil.rmtree(folder)
+        return True
+
+    # --- internals ----------------------------------------------------------------------------
+    def _finish(self, spec: PackSpec, hashes: dict[str, str]) -> InstalledPack:
+        manifest = {
+            "name": spec.name,
+            "version": spec.version,
+            "task": spec.task,
+            "licence": spec.licence,
+            "source": spec.source,
+            "input": spec.input_spec,
+            "files": [
+                {
+                    "name": f.name,
+                    "url": f.url,
+                    "sha256": hashes[f.name],
+                    "size": (self.pack_dir(spec.name) / f.name).stat().st_size,
+                }
+                for f in spec.files
+            ],
+            "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        path = self.pack_dir(spec.name) / MANIFEST
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2))
+        tmp.replace(path)
+        return InstalledPack(spec, self.pack_dir(spec.name), manifest)
+
+    def _fetch(self, spec: PackSpec, f: PackFile, target: Path, progress, cancel) -> str:
+        part = target.with_name(target.name + ".part")
+        mirrored = self.mirror / spec.name / f.name if self.mirror else None
+        if mirrored is not None and mirrored.is_file():
+            self._copy(mirrored, part, f.name, progress, cancel)
+        else:
+            self._download(f.url, part, f.name, progress, cancel)
+        digest = sha256_of(part)
+        if f.sha256 is not None and digest != f.sha256:
+            part.unlink(missing_ok=True)
+            raise DownloadFailed(f"{spec.name}: {f.name} has sha256 {digest}, expected {f.sha256}; removed it")
+        if f.sha256 is None:
+            log.warning("%s: %s has no published checksum; recorded %s", spec.name, f.name, digest)
+        part.replace(target)
+        return digest
+
+    @staticmethod
+    def _copy(source: Path, part: Path, name: str, progress, cancel) -> None:
+        total = source.stat().st_size
+        done = 0
+        with open(source, "rb") as src, open(part, "wb") as dst:
+            while block := src.read(CHUNK):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled(f"pull of {name} cancelled")
+                dst.write(block)
+                done += len(block)
+                if progress:
+                    progress(name, done, total)
+
+    @staticmethod
+    def _download(url: str, part: Path, name: str, progress, cancel) -> None:
+        """GET ``url`` into ``part``, resuming from its current size with a Range request."""
+        have = part.stat().st_size if part.exists() else 0
+        request = urllib.request.Request(url, headers={"User-Agent": "avevents"})
+        if have:
+            request.add_header("Range", f"bytes={have}-")
+        try:
+            response = urllib.request.urlopen(request, timeout=60)  # URLs come from the catalog
+        except urllib.error.HTTPError as exc:
+            if exc.code == 416 and have:  # already complete
+                return
+            raise DownloadFailed(f"{name}: {url} answered {exc.code} {exc.reason}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise DownloadFailed(f"{name}: cannot reach {url} ({getattr(exc, 'reason', exc)})") from None
+        with response:
+            resumed = have and response.status == 206
+            length = int(response.headers.get("Content-Length") or 0)
+            total = (have + length) if resumed else length
+            done = have if resumed else 0
+            with open(part, "ab" if resumed else "wb") as fh:
+                try:
+                    while block := response.read(CHUNK):
+                        if cancel is not None and cancel.is_set():
+                            raise Cancelled(f"pull of {name} cancelled (run pull again to resume)")
+                        fh.write(block)
+                        done += len(block)
+                        if progress:
+                            progress(name, done, total)
+                except (http.client.HTTPException, OSError) as exc:
+                    raise DownloadFailed(
+                        f"{name}: the download broke off at {done} bytes ({exc}); run pull again to resume"
+                    ) from None
+            if total and done < total:
+                raise DownloadFailed(
+                    f"{name}: the connection closed at {done} of {total} bytes; run pull again to resume"
+                )
