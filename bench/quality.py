@@ -14,6 +14,8 @@ import tempfile
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -57,6 +59,43 @@ def report_points(name, label, truth, found, frame):
     )
 
 
+def time_precision_recall(truth, found, duration, step=0.1):
+    """Precision and recall of labelled time, on a 0.1 s grid."""
+    grid = np.arange(0, duration, step) + step / 2
+    t = np.zeros(len(grid), bool)
+    f = np.zeros(len(grid), bool)
+    for a, b in truth:
+        t |= (grid >= a) & (grid < b)
+    for a, b in found:
+        f |= (grid >= a) & (grid < b)
+    both = np.sum(t & f)
+    return both / max(np.sum(f), 1), both / max(np.sum(t), 1)
+
+
+def audioset_report(models, tmp: Path) -> None:
+    """The AudioSet pack on speech and music built from ../shared (weights from the shared mirror)."""
+    import os
+
+    from avevents.daemon.media.writer import write_media
+    from avevents.models.store import ModelStore
+
+    mirror = media_factory.SHARED / "models"
+    if not (mirror / "efficientat-mn04-as").exists() or not media_factory.WORDS.exists():
+        print("(no shared weights or words: the AudioSet pack is skipped)")
+        return
+    os.environ["AVEVENTS_MODEL_STORE"] = str(tmp / "store")
+    ModelStore(tmp / "store", mirror).pull("efficientat-mn04-as")
+    audio, clip = media_factory.speech_and_music_soundtrack(48000)
+    path = tmp / "speech_music.m4a"
+    write_media(path, audio=audio, sample_rate=48000)
+    result = detect(str(path), DetectOptions(pack="audioset", labels=("Speech", "Music")), models)
+    for label, truth in (("Speech", clip.speech), ("Music", clip.music)):
+        found = ranges(result, label)
+        report("speech_music.m4a (audioset)", label, truth, found)
+        precision, recall = time_precision_recall(truth, found, clip.duration)
+        print(f"{'':28} {label:10} time precision {precision:.3f}  recall {recall:.3f}")
+
+
 def main() -> int:
     models = ResidentModels()
     tmp = Path(tempfile.mkdtemp(prefix="avq-"))
@@ -86,6 +125,7 @@ def main() -> int:
             f"{'steady shot' + (' (pan)' if moving else ''):28} Scene cut  spurious cuts: "
             f"{len(ranges(result, 'Scene cut'))}"
         )
+    audioset_report(models, tmp)
     truth = make_demo(tmp / "demo.mp4")
     result = detect(str(tmp / "demo.mp4"), DetectOptions(), models)
     report("demo clip", "Speech", truth["Speech"], ranges(result, "Speech"))

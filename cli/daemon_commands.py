@@ -58,6 +58,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         q.set_defaults(func=func)
     store_commands.add_subparsers(msub)
 
+    p = sub.add_parser("labels", help="labels a pack can detect")
+    p.add_argument("--pack", default="", help="builtin or audioset (default: audioset when installed)")
+    p.set_defaults(func=labels)
+
     p = sub.add_parser("devices", help="devices the daemon can run models on")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=devices)
@@ -167,4 +171,16 @@ def devices(args: argparse.Namespace) -> int:
             f"{mark} {d.name:8} {d.description}  ({d.free_memory_bytes / 2**30:.1f} of "
             f"{d.total_memory_bytes / 2**30:.1f} GiB free)"
         )
+    return 0
+
+
+def labels(args: argparse.Namespace) -> int:
+    from avevents.daemon.detectors.registry import all_labels, default_labels, default_pack
+
+    pack = args.pack or default_pack()
+    defaults = set(default_labels(pack))
+    names = all_labels(pack)
+    print(f"pack {pack}: {len(names)} labels (* = analysed when no --labels are given)")
+    for name in names:
+        print(f"{'*' if name in defaults else ' '} {name}")
     return 0

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet and not (args.json == "-" or args.csv == "-" or args.otio == "-"):
             print(
                 f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
-                f"{result.elapsed_seconds:.2f} s, {where})"
+                f"{result.elapsed_seconds:.2f} s, pack {result.pack}, {where})"
             )
             for warning in result.warnings:
                 print(f"  note: {warning}")

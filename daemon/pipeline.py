@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .detectors.base import Detector
-from .detectors.registry import DEFAULT_PACK, detectors_for, resolve_labels
+from .detectors.registry import default_pack, plan, resolve_labels
 from .errors import NoUsableStream, RangeOutsideMedia
 from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
 from .media.probe import probe
@@ -62,29 +62,34 @@ def detect(
     started = time.perf_counter()
     report = progress or (lambda update: None)
     options.validate()
-    pack = options.pack or DEFAULT_PACK
+    pack = options.pack or default_pack()
     labels = resolve_labels(pack, options.labels)
     info = probe(path, options.audio_stream)
     start, end = analysed_range(info, options.source_range)
 
-    runnable: list[type[Detector]] = []
+    runnable = []
     missing: dict[str, list[str]] = {}  # modality -> labels that need it
-    for det in detectors_for(pack, labels):
-        present = info.has_audio if det.spec.modality == "audio" else info.has_video
-        if present:
-            runnable.append(det)
+    for item in plan(pack, labels):
+        modality = item.detector.spec.modality
+        if info.has_audio if modality == "audio" else info.has_video:
+            runnable.append(item)
         else:
-            missing.setdefault(det.spec.modality, []).extend(x for x in det.spec.labels if x in labels)
+            missing.setdefault(modality, []).extend(item.labels)
     warnings = [f"no {modality} stream: {', '.join(names)} not analysed" for modality, names in missing.items()]
     if not runnable:
         raise NoUsableStream(
             f"{info.path}: has no {'audio' if not info.has_audio else 'video'} stream, which "
             f"{', '.join(labels)} need(s)"
         )
-    analysed_labels = [label for det in runnable for label in det.spec.labels if label in labels]
+    analysed_labels = [label for item in runnable for label in item.labels]
 
     report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
-    detectors = [det.create(models, info) for det in runnable]
+    detectors = [
+        item.detector.create_for(models, info, item.labels, item.model_name)
+        if item.model_name
+        else item.detector.create(models, info)
+        for item in runnable
+    ]
     audio_by_rate: dict[int, list[Detector]] = {}
     video_detectors: list[Detector] = []
     for det in detectors:
@@ -126,7 +131,7 @@ def detect(
         for out in det.finish():
             if out.label not in labels:
                 continue
-            opts = options.for_label(out.label, det.spec.default_options(out.label))
+            opts = options.for_label(out.label, det.default_options(out.label))
             ranges = points_to_ranges(out, opts) if isinstance(out, PointCandidates) else track_to_ranges(out, opts)
             for r in ranges:
                 s, e = max(r.start_seconds, start), min(r.end_seconds, end)
@@ -139,7 +144,7 @@ def detect(
                     end_seconds=round(e, 6),
                     confidence=conf,
                     detector=det.spec.name,
-                    model=det.spec.model,
+                    model=det.model,
                     audio_confidence=conf if det.spec.modality == "audio" else None,
                     video_confidence=conf if det.spec.modality == "video" else None,
                 )
@@ -153,7 +158,7 @@ def detect(
         events=events,
         labels=analysed_labels,
         pack=pack,
-        models=sorted({tuple(det.spec.model.rsplit(" ", 1)) for det in detectors}),
+        models=sorted({tuple(det.model.rsplit(" ", 1)) for det in detectors}),
         # Cuts look at every decoded frame; learned packs will sample pictures at options.video_analysis_fps.
         video_analysis_fps=float(info.frame_rate or 0) if settings.luma_thumbnails else 0.0,
         warnings=warnings,

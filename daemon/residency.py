@@ -16,7 +16,7 @@ import psutil
 
 from avevents.models import silero_vad
 
-from .detectors.registry import BUILTIN_DETECTORS, BUILTIN_PACK
+from .detectors.registry import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
 from .errors import ModelUnavailable, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class ModelEntry:
     labels: tuple[str, ...]
     source: str
     licence: str
-    loader: Callable[[], object]
+    loader: Callable[[str], object]  # device -> the loaded model
     devices: tuple[str, ...] = ("cpu",)
     resident: bool = True  # False: signal processing with nothing to load
 
@@ -60,9 +60,26 @@ def _catalog() -> list[ModelEntry]:
             labels=("Speech",),
             source="bundled in the silero-vad wheel (ONNX)",
             licence="MIT",
-            loader=silero_vad.SileroVad,
+            loader=lambda device: silero_vad.SileroVad(),
         )
     ]
+    from avevents.models.catalog import PACKS, TAGGER_PACKS
+
+    for name in TAGGER_PACKS:
+        spec = PACKS[name]
+        entries.append(
+            ModelEntry(
+                name=name,
+                version=spec.version,
+                pack=AUDIOSET_PACK,
+                task=spec.task,
+                labels=("527 AudioSet labels",),
+                source=spec.source,
+                licence=spec.licence,
+                loader=lambda device, name=name: _load_tagger(name, device),
+                devices=("cpu", "cuda"),
+            )
+        )
     for det in BUILTIN_DETECTORS:
         if getattr(det, "model_name", None):
             continue
@@ -76,11 +93,30 @@ def _catalog() -> list[ModelEntry]:
                 labels=det.spec.labels,
                 source="built in (signal processing, no weights)",
                 licence="MIT",
-                loader=lambda: None,
+                loader=lambda device: None,
                 resident=False,
             )
         )
     return entries
+
+
+def _load_tagger(name: str, device: str = "") -> object:
+    from avevents.models.audioset import AudioSetTagger
+    from avevents.models.store import ModelStore
+
+    return AudioSetTagger(ModelStore().require(name), device=device)
+
+
+def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:
+    """``cpu``, or ``cuda:N`` where the entry runs on CUDA and torch sees that GPU."""
+    if device == "cpu":
+        return "cpu" in kinds
+    if not device.startswith("cuda") or "cuda" not in kinds:
+        return False
+    import torch
+
+    index = int(device.partition(":")[2] or 0)
+    return torch.cuda.is_available() and index < torch.cuda.device_count()
 
 
 class ResidentModels:
@@ -104,6 +140,19 @@ class ResidentModels:
             ok, detail = False, str(exc)
         state = self._states["silero-vad"]
         state.available, state.detail = ok, detail
+        self.refresh_store()
+
+    def refresh_store(self) -> None:
+        """Re-read which store packs are installed (after a pull, import or remove)."""
+        from avevents.models.store import ModelStore
+
+        store = ModelStore()
+        with self._lock:
+            for state in self._states.values():
+                if state.entry.pack == AUDIOSET_PACK:
+                    pack = store.installed(state.entry.name)
+                    state.available = pack is not None
+                    state.detail = str(pack.path) if pack else f"not installed: avevents models pull {state.entry.name}"
 
     def states(self) -> list[ModelState]:
         with self._lock:
@@ -127,18 +176,21 @@ class ResidentModels:
         state = self.state(name)
         device = device or self.default_device
         with self._lock:
-            if device not in state.entry.devices:
+            if not _device_allowed(device, state.entry.devices):
                 raise ModelUnavailable(
-                    f"{name} runs on {', '.join(state.entry.devices)} only; {device!r} was asked for"
+                    f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)}; "
+                    "CUDA devices only where torch sees them)"
                 )
             if state.loaded:
                 return state
+            if not state.available:
+                self.refresh_store()
             if not state.available:
                 raise ModelUnavailable(f"{name} cannot be loaded: {state.detail}")
             gc.collect()
             rss_before = psutil.Process().memory_info().rss
             started = time.perf_counter()
-            state.obj = state.entry.loader()
+            state.obj = state.entry.loader(device)
             state.memory_bytes = max(0, psutil.Process().memory_info().rss - rss_before)
             state.loaded, state.device, state.loaded_at = True, device, time.time()
             log.info(

@@ -28,7 +28,7 @@ from avevents.proto.v1 import avevents_pb2 as pb
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 from . import convert, pipeline
-from .detectors.registry import DEFAULT_PACK, resolve_labels
+from .detectors.registry import default_pack, resolve_labels
 from .errors import AlreadyRunning, AvEventsError, InvalidRequest, to_grpc
 from .jobs import JobQueue
 from .media.probe import probe
@@ -85,7 +85,7 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
                 raise InvalidRequest("media_path is empty")
             # Validate before queueing: bad input fails at once, without waiting behind other jobs.
             options.validate()
-            resolve_labels(options.pack or DEFAULT_PACK, options.labels)
+            resolve_labels(options.pack, options.labels)
             loop = asyncio.get_running_loop()
             info = await loop.run_in_executor(self.executor, probe, path, options.audio_stream)
             pipeline.analysed_range(info, options.source_range)
@@ -182,7 +182,7 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
 
     async def ListModels(self, request, context):
         return pb.ListModelsResponse(
-            models=[convert.model_to_pb(s) for s in self.models.states()], default_pack=DEFAULT_PACK
+            models=[convert.model_to_pb(s) for s in self.models.states()], default_pack=default_pack()
         )
 
     async def LoadModel(self, request, context):

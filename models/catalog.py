@@ -31,6 +31,9 @@ class PackSpec:
         raise KeyError(name)
 
 
+# Packs holding an EfficientAT tagger, and the checkpoint configuration each uses.
+TAGGER_PACKS = {"efficientat-mn04-as": "mn04_as", "efficientat-mn10-as": "mn10_as"}
+
 AUDIOSET_LABELS = PackFile(
     "class_labels_indices.csv",
     "http://storage.googleapis.com/us_audioset/youtube_corpus/v1/csv/class_labels_indices.csv",

@@ -85,3 +85,79 @@ class LogMel:
 def frames_for(seconds: float) -> int:
     """Mel frames for ``seconds`` of audio."""
     return int(math.floor(seconds * SAMPLE_RATE - 1) / HOP) + 1
+
+
+class StreamingLogMel:
+    """The same frames as ``LogMel`` on the whole signal, computed block by block with bounded memory.
+
+    Frame j is centred on pre-emphasised sample j * hop; the signal's very start and end are
+    reflect-padded as ``torch.stft(center=True)`` does. ``push`` returns the frames that are complete,
+    ``finish`` the rest.
+    """
+
+    def __init__(self, logmel: LogMel | None = None):
+        self.logmel = logmel or LogMel()
+        spec = self.logmel.spec
+        self.half = spec.n_fft // 2
+        self.hop = spec.hop
+        self.a = spec.preemphasis
+        self.previous: float | None = None  # last raw sample, for the pre-emphasis across blocks
+        self.pending = np.zeros(0, np.float32)
+        self.pending_start = 0  # index (in the emphasised signal) of pending[0]
+        self.next_center = 0
+        self.length = 0  # emphasised samples seen
+
+    def _frames(self, padded_from: int, count: int) -> np.ndarray:
+        """``count`` frames from ``self.pending`` starting at the window that begins at padded_from."""
+        spec = self.logmel.spec
+        lo = padded_from - self.pending_start
+        segment = torch.from_numpy(self.pending[lo : lo + (count - 1) * self.hop + spec.n_fft].copy())
+        stft = torch.stft(
+            segment[None],
+            n_fft=spec.n_fft,
+            hop_length=self.hop,
+            win_length=spec.win_length,
+            window=self.logmel.window,
+            center=False,
+            return_complex=True,
+        )
+        power = stft.real**2 + stft.imag**2
+        mel = torch.matmul(self.logmel.banks, power)
+        return ((torch.log(mel + 1e-5) + 4.5) / 5.0)[0].numpy()
+
+    def push(self, samples: np.ndarray) -> np.ndarray:
+        x = samples.astype(np.float32, copy=False)
+        raw = np.concatenate(([self.previous], x)).astype(np.float32) if self.previous is not None else x
+        if len(raw) < 2:
+            self.previous = float(raw[-1]) if len(raw) else self.previous
+            return np.zeros((self.logmel.spec.n_mels, 0), np.float32)
+        y = raw[1:] - self.a * raw[:-1]
+        self.previous = float(raw[-1])
+        if self.length == 0:
+            # Reflect-pad the start (needs half + 1 samples; short first blocks wait in ``previous``).
+            y = np.concatenate((y[1 : self.half + 1][::-1], y))
+            self.pending_start = -self.half
+        self.pending = np.concatenate((self.pending, y))
+        self.length += len(raw) - 1
+        return self._emit(self.pending_start + len(self.pending))
+
+    def _emit(self, available_end: int) -> np.ndarray:
+        count = max(0, (available_end - self.half - self.next_center) // self.hop + 1)
+        if count == 0:
+            return np.zeros((self.logmel.spec.n_mels, 0), np.float32)
+        frames = self._frames(self.next_center - self.half, count)
+        self.next_center += count * self.hop
+        drop = self.next_center - self.half - self.pending_start
+        self.pending = self.pending[drop:]
+        self.pending_start += drop
+        return frames
+
+    def finish(self) -> np.ndarray:
+        if self.length == 0:
+            return np.zeros((self.logmel.spec.n_mels, 0), np.float32)
+        tail = self.pending[-self.half - 1 : -1][::-1]  # reflect the end, excluding the last sample
+        self.pending = np.concatenate((self.pending, tail))
+        total = 1 + self.length // self.hop
+        end_needed = (total - 1) * self.hop + self.half
+        frames = self._emit(min(end_needed, self.pending_start + len(self.pending)))
+        return frames

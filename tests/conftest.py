@@ -21,6 +21,21 @@ from avevents.daemon.media.writer import write_media
 from . import media_factory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def empty_model_store():
+    """Tests see an empty model store (and their daemons inherit it), whatever this machine has
+    installed; tests that need packs install them into their own store from the shared mirror."""
+    path = Path(tempfile.mkdtemp(prefix="avevents-store-"))
+    old = os.environ.get("AVEVENTS_MODEL_STORE")
+    os.environ["AVEVENTS_MODEL_STORE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("AVEVENTS_MODEL_STORE", None)
+    else:
+        os.environ["AVEVENTS_MODEL_STORE"] = old
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def media_dir():
     path = Path(tempfile.mkdtemp(prefix="avevents-media-"))

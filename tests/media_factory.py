@@ -213,3 +213,44 @@ def write_static_clip(path: Path, seconds: float = 6.0, moving: bool = False) ->
 
     write_media(path, frames=frames(), frame_rate=25)
     return Clip(path, duration=seconds)
+
+
+def speech_and_music_soundtrack(rate: int, seed: int = 2) -> tuple[np.ndarray, Clip]:
+    """~32 s: sentence, silence, 8 s of music, silence, sentence, silence, 6 s of other music, silence."""
+    rng = np.random.default_rng(seed)
+    total = 32.0
+    audio = synth.noise_floor(rng, int(total * rate), -55.0)
+    clip = Clip(Path(), duration=total)
+    cursor = 1.5
+
+    def place(signal: np.ndarray, at: float) -> float:
+        i = round(at * rate)
+        audio[i : i + len(signal)] += signal
+        return at + len(signal) / rate
+
+    def sentence(names: list[str]) -> None:
+        nonlocal cursor
+        start = cursor
+        for k, word in enumerate(words(names, rate)):
+            cursor = place(word, cursor)
+            if k < len(names) - 1:
+                cursor += float(rng.uniform(0.12, 0.3))
+        clip.speech.append((round(start, 3), round(cursor, 3)))
+
+    def music(name: str, seconds: float) -> None:
+        nonlocal cursor
+        loop = load_audio(SHARED / "media" / "sounds" / name, rate)
+        loop = np.tile(loop, int(np.ceil(seconds * rate / len(loop))))[: int(seconds * rate)]
+        place(loop / (np.abs(loop).max() + 1e-9) * 0.4, cursor)
+        clip.music.append((round(cursor, 3), round(cursor + seconds, 3)))
+        cursor += seconds
+
+    sentence(pick_words(5))
+    cursor += 2.0
+    music("music_chiptune2.flac", 8.0)
+    cursor += 2.0
+    sentence(pick_words(4, offset=3))
+    cursor += 2.0
+    music("music_house_loop01.flac", 6.0)
+    assert cursor < total - 1.0, "the layout overran the clip"
+    return np.clip(audio, -1, 1), clip

@@ -44,6 +44,14 @@ class Detector(ABC):
         """A fresh instance for one request (models come from the resident set)."""
         return cls()
 
+    @property
+    def model(self) -> str:
+        """The model and version that produce this detector's scores."""
+        return self.spec.model
+
+    def default_options(self, label: str) -> LabelOptions:
+        return self.spec.default_options(label)
+
     def feed_audio(self, block: AudioBlock) -> None:  # noqa: B027 - optional hook
         """Consume the next block of audio (only for audio detectors)."""
 

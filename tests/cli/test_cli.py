@@ -84,3 +84,13 @@ def test_errors_are_clear_and_exit_nonzero(tmp_path):
     assert needs_daemon.returncode != 0 and "avevents serve" in needs_daemon.stderr
     listing = avevents("models", "list", env=env)
     assert "silero-vad" in listing.stdout and "daemon not running" in listing.stdout
+
+
+def test_cli_start_up_stays_light():
+    """Listing models or starting a detection must not import torch (seconds of start-up)."""
+    code = (
+        "import sys, avevents.cli.main, avevents.daemon.pipeline, avevents.daemon.server;"
+        "from avevents.daemon.residency import ResidentModels; ResidentModels();"
+        "assert 'torch' not in sys.modules, 'torch imported at start-up'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -1,0 +1,123 @@
+"""AudioSet labels from the EfficientAT tagger on sliding windows (2 s long, every 0.5 s), batched.
+
+The log-mel spectrogram is computed once, streaming, and windows are cut from it. A window scores high
+as soon as any part of it holds the sound, so each half-second slot takes the lowest score of the
+windows that contain it: inside a sound all of them are high, at its edges at least one is not. Range
+edges then fall within a slot of the sound's (a short bark lands in its own slot).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avevents.models.audioset import AudioSetTagger
+from avevents.models.mel import FRAMES_PER_SECOND, SAMPLE_RATE, StreamingLogMel
+
+from ..media.decode import AudioBlock
+from ..postprocess import ScoreTrack
+from ..results import GridTrack, LabelOptions
+from .base import Detector, DetectorSpec
+
+WINDOW_SECONDS = 2.0
+HOP_SECONDS = 0.5
+BATCH = 32
+MIN_FRAMES = 32  # the network downsamples time by 32
+DEFAULTS = LabelOptions(threshold=0.3, release_threshold=0.15, min_event_seconds=1.0, merge_gap_seconds=1.0)
+
+
+class AudioSetDetector(Detector):
+    spec = DetectorSpec(
+        name="audioset",
+        labels=(),  # any of the tagger's 527, chosen per request
+        modality="audio",
+        model="efficientat",
+        sample_rate=SAMPLE_RATE,
+        description="AudioSet event tagger (EfficientAT)",
+    )
+
+    @classmethod
+    def create_for(cls, models, media, labels: list[str], model_name: str) -> AudioSetDetector:
+        return cls(models.get(model_name), labels)
+
+    def __init__(self, tagger: AudioSetTagger, labels: list[str]):
+        self.tagger = tagger
+        self.labels = labels
+        self.columns = [tagger.labels.index[label] for label in labels]
+        self._model = f"{tagger.name} {tagger.version}"
+        self.mel = StreamingLogMel(tagger.mel)
+        self.window = int(WINDOW_SECONDS * FRAMES_PER_SECOND)
+        self.hop = int(HOP_SECONDS * FRAMES_PER_SECOND)
+        self.frames = np.zeros((128, 0), np.float32)  # mel frames not yet needed by a future window
+        self.frames_start = 0  # index of frames[:, 0]
+        self.next_window = 0  # first frame of the next window
+        self.batch: list[np.ndarray] = []
+        self.scores: list[np.ndarray] = []
+        self.start: float | None = None
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def default_options(self, label: str) -> LabelOptions:
+        return DEFAULTS
+
+    def feed_audio(self, block: AudioBlock) -> None:
+        if self.start is None:
+            self.start = block.start_seconds
+        self._add(self.mel.push(block.samples))
+
+    def _add(self, frames: np.ndarray) -> None:
+        if frames.shape[1]:
+            self.frames = np.concatenate((self.frames, frames), axis=1)
+        end = self.frames_start + self.frames.shape[1]
+        while self.next_window + self.window <= end:
+            lo = self.next_window - self.frames_start
+            self.batch.append(self.frames[:, lo : lo + self.window])
+            self.next_window += self.hop
+            if len(self.batch) == BATCH:
+                self._run()
+        drop = self.next_window - self.frames_start
+        if drop > 0:
+            self.frames = self.frames[:, drop:]
+            self.frames_start += drop
+
+    def _run(self) -> None:
+        if self.batch:
+            probs, _ = self.tagger.score(np.stack(self.batch)[:, None])
+            self.scores.append(probs[:, self.columns])
+            self.batch = []
+
+    def finish(self) -> list[ScoreTrack]:
+        self._add(self.mel.finish())
+        total = self.frames_start + self.frames.shape[1]
+        if not self.scores and not self.batch and total >= MIN_FRAMES:
+            self.batch.append(self.frames)  # shorter than one window: score what there is
+        self._run()
+        start = self.start or 0.0
+        if not self.scores:
+            return [
+                ScoreTrack(label, start, HOP_SECONDS, WINDOW_SECONDS, np.zeros(0, np.float32)) for label in self.labels
+            ]
+        scores = np.concatenate(self.scores)
+        slots = _slot_scores(scores, self.window // self.hop)
+        # The last slot stands for the audio after the last window's start, up to the end.
+        covered = len(slots) * HOP_SECONDS
+        extra = max(0, int(np.ceil((total / FRAMES_PER_SECOND - covered) / HOP_SECONDS)))
+        slots = np.concatenate((slots, np.repeat(slots[-1:], extra, axis=0)))
+        return [
+            ScoreTrack(label, start, HOP_SECONDS, HOP_SECONDS, slots[:, i].astype(np.float32))
+            for i, label in enumerate(self.labels)
+        ]
+
+    def grid(self) -> GridTrack:
+        return GridTrack(self.spec.name, "audio", HOP_SECONDS, WINDOW_SECONDS, SAMPLE_RATE)
+
+
+def _slot_scores(windows: np.ndarray, per_window: int) -> np.ndarray:
+    """[slots, labels]: slot j's score is the minimum over windows k with k <= j < k + per_window."""
+    count = len(windows) + per_window - 1
+    out = np.empty((count, windows.shape[1]), np.float32)
+    for j in range(count):
+        lo, hi = max(0, j - per_window + 1), min(len(windows) - 1, j)
+        out[j] = windows[lo : hi + 1].min(axis=0)
+    return out

@@ -1,0 +1,73 @@
+"""A loaded AudioSet tagger pack: labels, mel front end and a runner, scoring windows in batches."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .audioset_labels import LabelSet, read_labels
+from .catalog import TAGGER_PACKS
+from .efficientat import CHECKPOINTS, load_checkpoint
+from .export import export_onnx
+from .mel import LogMel
+from .runners import InputSpec, choose_backend, make_runner
+from .store import InstalledPack
+
+log = logging.getLogger(__name__)
+
+MEL_INPUT = InputSpec("mel", (None, 1, 128, None))
+OUTPUTS = ("logits", "embedding")
+
+
+class AudioSetTagger:
+    """EfficientAT from an installed pack, on the chosen backend (default: best available)."""
+
+    def __init__(self, pack: InstalledPack, backend: str = "", device: str = ""):
+        self.pack = pack
+        self.config = CHECKPOINTS[TAGGER_PACKS[pack.spec.name]]
+        files = {f["name"]: f for f in pack.manifest["files"]}
+        self.checkpoint = next(pack.file(n) for n in files if n.endswith(".pt"))
+        self.checkpoint_sha256 = files[self.checkpoint.name]["sha256"]
+        self.labels = LabelSet(read_labels(pack.file("class_labels_indices.csv")))
+        self.name = pack.spec.name
+        self.version = pack.spec.version
+        self.backend, self.device = choose_backend(backend, device)
+        self.runner = make_runner(
+            self.backend,
+            self.device,
+            build=self._build,
+            onnx_path=self.onnx_path,
+            inputs=(MEL_INPUT,),
+            outputs=OUTPUTS,
+        ).activate()
+        self.mel = LogMel()
+        log.info("%s ready on %s (%s)", self.name, self.device, self.backend)
+
+    def _build(self) -> torch.nn.Module:
+        return load_checkpoint(self.checkpoint, self.config, self.checkpoint_sha256)
+
+    def onnx_path(self) -> Path:
+        """The ONNX export, made once per checkpoint and cached beside it."""
+        path = self.pack.path / "onnx" / f"{self.config.name}-{self.checkpoint_sha256[:12]}.onnx"
+        if not path.is_file():
+            path.parent.mkdir(exist_ok=True)
+            export_onnx(
+                self._build(),
+                torch.zeros(1, 1, 128, 200),
+                path,
+                MEL_INPUT.name,
+                list(OUTPUTS),
+                {"mel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+            )
+        return path
+
+    def score(self, mel_windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sigmoid scores [B, 527] and embeddings [B, C] of log-mel windows [B, 1, 128, T]."""
+        out = self.runner.infer({"mel": np.ascontiguousarray(mel_windows, dtype=np.float32)})
+        return 1.0 / (1.0 + np.exp(-out["logits"])), out["embedding"]
+
+    def close(self) -> None:
+        self.runner.deactivate()

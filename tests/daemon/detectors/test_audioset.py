@@ -1,0 +1,108 @@
+"""The AudioSet pack: the real EfficientAT weights installed from the shared mirror into a store."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from avevents.daemon.detectors import registry
+from avevents.daemon.errors import UnknownLabel
+from avevents.daemon.media.writer import write_media
+from avevents.models.store import ModelStore
+
+from ...media_factory import SHARED, shared_or_skip, speech_and_music_soundtrack
+
+TOLERANCE = 1.0  # seconds, the issue's target for Speech and Music boundaries
+
+
+@pytest.fixture(scope="module")
+def tagger_store(tmp_path_factory):
+    shared_or_skip("models", registry.TAGGER_MODEL, "mn04_as_mAP_432.pt")
+    store_dir = tmp_path_factory.mktemp("store")
+    ModelStore(store_dir, SHARED / "models").pull(registry.TAGGER_MODEL)
+    old = os.environ["AVEVENTS_MODEL_STORE"]
+    os.environ["AVEVENTS_MODEL_STORE"] = str(store_dir)
+    yield store_dir
+    os.environ["AVEVENTS_MODEL_STORE"] = old
+
+
+@pytest.fixture(scope="module")
+def music_clip(tmp_path_factory):
+    shared_or_skip("media", "sounds", "words")
+    audio, clip = speech_and_music_soundtrack(48000)
+    clip.path = tmp_path_factory.mktemp("clips") / "speech_music.m4a"
+    write_media(clip.path, audio=audio, sample_rate=48000)
+    return clip
+
+
+def _ranges(result, label):
+    return [(e.start_seconds, e.end_seconds) for e in result.events if e.label == label]
+
+
+def _overlap(a, ranges):
+    return sum(max(0.0, min(a[1], e) - max(a[0], s)) for s, e in ranges)
+
+
+def test_speech_and_music_boundaries_within_a_second(tagger_store, music_clip, run_detect):
+    result = run_detect(music_clip.path, pack="audioset", labels=("Speech", "Music"))
+    assert result.pack == "audioset"
+    music = _ranges(result, "Music")
+    speech = _ranges(result, "Speech")
+    for truth in music_clip.music:
+        hits = [r for r in music if r[0] < truth[1] and r[1] > truth[0]]
+        assert len(hits) == 1, (truth, music)
+        assert abs(hits[0][0] - truth[0]) <= TOLERANCE and abs(hits[0][1] - truth[1]) <= TOLERANCE, (truth, hits)
+    for truth in music_clip.speech:
+        hits = [r for r in speech if r[0] < truth[1] and r[1] > truth[0]]
+        assert len(hits) == 1 and abs(hits[0][0] - truth[0]) <= TOLERANCE and abs(hits[0][1] - truth[1]) <= TOLERANCE
+        assert _overlap(truth, music) <= TOLERANCE  # no music on the words
+    music_event = next(e for e in result.events if e.label == "Music")
+    assert music_event.model == "efficientat-mn04-as 0.0.1"
+    assert music_event.audio_confidence == music_event.confidence and music_event.video_confidence is None
+
+
+def test_default_pack_follows_the_store(tagger_store, tmp_path):
+    assert registry.default_pack() == "audioset"
+    assert "Laughter" in registry.default_labels("audioset") and "Scene cut" in registry.default_labels("audioset")
+    old = os.environ["AVEVENTS_MODEL_STORE"]
+    os.environ["AVEVENTS_MODEL_STORE"] = str(tmp_path / "empty")
+    try:
+        assert registry.default_pack() == "builtin"
+    finally:
+        os.environ["AVEVENTS_MODEL_STORE"] = old
+
+
+def test_any_audioset_label_by_name_and_close_matches(tagger_store):
+    categories = (SHARED / "data" / "ave" / "categories.txt").read_text().split("\n")
+    names = [c.strip() for c in categories if c.strip()]
+    assert len(names) == 28
+    assert registry.resolve_labels("audioset", names) == names  # every AVE category is selectable
+    assert registry.resolve_labels("audioset", ["baby cry", "footsteps", "SPEECH"]) == [
+        "Baby cry, infant cry",
+        "Walk, footsteps",
+        "Speech",
+    ]
+    with pytest.raises(UnknownLabel, match="Laughter"):
+        registry.resolve_labels("audioset", ["Laughtr"])
+    with pytest.raises(UnknownLabel):
+        registry.resolve_labels("builtin", ["Music"])
+
+
+def test_daemon_serves_the_audioset_pack(tagger_store, music_clip):
+    from ...conftest import start_daemon
+
+    d = start_daemon()
+    try:
+        with d.client() as client:
+            from avevents.daemon.results import DetectOptions
+
+            result = client.detect(music_clip.path, DetectOptions(labels=("Music",)))
+            assert result.pack == "audioset" and _ranges(result, "Music")
+            loaded = {m.name for m in client.status().loaded_models}
+            assert "efficientat-mn04-as" in loaded  # stays resident for the next request
+            models = {m.name: m for m in client.list_models().models}
+            assert models["efficientat-mn04-as"].available and models["efficientat-mn04-as"].loaded
+            assert client.unload_model("efficientat-mn04-as").loaded is False
+    finally:
+        d.stop()
