@@ -1,0 +1,115 @@
+"""Throughput of the learned models per backend, and the AudioSet pack on the 10-minute file.
+
+    python bench/bench_models.py        # needs the tagger: installed, or AVEVENTS_MODEL_MIRROR=../shared/models
+
+Prints windows/s of the EfficientAT tagger (2 s windows, batch 32) on each available backend, Silero
+VAD windows/s, and wall time / real-time factor of the builtin and audioset packs on
+bench/.cache/ten_minutes_720p30.mp4 (made by bench_detect.py), against PyAV's decode-only time.
+Medians of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent
+
+
+def median_time(fn, repeat: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from avevents.models.audioset import AudioSetTagger
+    from avevents.models.store import ModelStore
+
+    store = ModelStore()
+    if store.installed("efficientat-mn04-as") is None:
+        if store.mirror is None:
+            print(
+                "the tagger is not installed: avevents models pull efficientat-mn04-as (or set AVEVENTS_MODEL_MIRROR)"
+            )
+            return 2
+        store = ModelStore(Path(tempfile.mkdtemp(prefix="avbm-")), store.mirror)
+        os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
+        store.pull("efficientat-mn04-as")
+    pack = store.require("efficientat-mn04-as")
+
+    rows = []
+    batch = np.random.default_rng(0).standard_normal((32, 1, 128, 200)).astype(np.float32) - 1.0
+    for backend in ("onnxruntime", "torch"):
+        tagger = AudioSetTagger(pack, backend=backend, device="cpu")
+        seconds = median_time(lambda t=tagger: t.score(batch), args.repeat)
+        rows.append(
+            (
+                f"EfficientAT mn04, {backend} cpu",
+                f"{32 / seconds:.0f} windows/s",
+                f"{32 / seconds * 0.5:.0f}x real time at 0.5 s hop",
+            )
+        )
+        tagger.close()
+
+    from avevents.models.silero_vad import SileroVad
+
+    vad = SileroVad()
+    audio = np.random.default_rng(1).standard_normal(16000 * 60).astype(np.float32) * 0.1
+    seconds = median_time(lambda: vad.stream().push(audio), args.repeat)
+    rows.append(
+        (
+            "Silero VAD, onnxruntime cpu",
+            f"{len(audio) // 512 / seconds:.0f} windows/s",
+            f"{60 / seconds:.0f}x real time",
+        )
+    )
+
+    media = ROOT / ".cache" / "ten_minutes_720p30.mp4"
+    if media.exists():
+        sys.path.insert(0, str(ROOT))
+        from bench_detect import decode_only
+
+        from avevents.daemon.pipeline import detect
+        from avevents.daemon.residency import ResidentModels
+        from avevents.daemon.results import DetectOptions
+
+        models = ResidentModels()
+        decode = statistics.median(decode_only(media) for _ in range(args.repeat))
+        rows.append(("decode-only (PyAV), 10-min 720p", f"{decode:.2f} s", f"{600 / decode:.0f}x real time"))
+        for pack_name in ("builtin", "audioset"):
+            wall = median_time(lambda p=pack_name: detect(str(media), DetectOptions(pack=p), models), args.repeat)
+            rows.append(
+                (
+                    f"pack {pack_name} (default labels), 10-min 720p",
+                    f"{wall:.2f} s",
+                    f"{600 / wall:.0f}x real time, {wall / decode:.2f}x decode",
+                )
+            )
+    else:
+        rows.append(("(run bench_detect.py first for the 10-minute file)", "", ""))
+
+    print(f"avevents model benchmark on {os.cpu_count()} CPU(s); medians of {args.repeat} runs")
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
