@@ -134,5 +134,33 @@ class DaemonClient:
     def unload_model(self, name: str) -> pb.ModelInfo:
         return self._call(self._stub.UnloadModel, pb.UnloadModelRequest(name=name))
 
+    def pull_model(self, name: str, on_progress: Callable[[str, int, int], None] | None = None) -> pb.ModelInfo:
+        """Download a pack in the daemon; ``on_progress(file, bytes_done, bytes_total)`` per update."""
+        call = self._stub.PullModel(pb.PullModelRequest(name=name), metadata=self._metadata)
+        self._active_call = call
+        try:
+            for message in call:
+                if message.HasField("progress"):
+                    if on_progress is not None:
+                        p = message.progress
+                        on_progress(p.file, p.bytes_done, p.bytes_total)
+                else:
+                    return message.model
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        finally:
+            self._active_call = None
+        raise AvEventsError("the daemon closed the pull without a result")
+
+    def import_model(self, name: str, paths: list[str]) -> pb.ModelInfo:
+        request = pb.ImportModelRequest(name=name, paths=[str(Path(p).absolute()) for p in paths])
+        return self._call(self._stub.ImportModel, request, timeout=300)
+
+    def remove_model(self, name: str) -> pb.ModelInfo:
+        return self._call(self._stub.RemoveModel, pb.RemoveModelRequest(name=name))
+
+    def set_device(self, device: str, model: str = "") -> pb.SetDeviceResponse:
+        return self._call(self._stub.SetDevice, pb.SetDeviceRequest(device=device, model=model), timeout=300)
+
     def list_devices(self) -> pb.ListDevicesResponse:
         return self._call(self._stub.ListDevices, pb.ListDevicesRequest())

@@ -124,6 +124,7 @@ class ResidentModels:
 
     def __init__(self, default_device: str = "cpu"):
         self.default_device = default_device
+        self.device_overrides: dict[str, str] = {}
         self._lock = threading.RLock()
         self._states = {e.name: ModelState(e) for e in _catalog()}
         for state in self._states.values():
@@ -174,7 +175,11 @@ class ResidentModels:
 
     def load(self, name: str, device: str = "") -> ModelState:
         state = self.state(name)
-        device = device or self.default_device
+        explicit = device or self.device_overrides.get(name)
+        device = explicit or self.default_device
+        if not explicit and not _device_allowed(device, state.entry.devices):
+            log.info("%s runs on the CPU only; the default device %s does not apply", name, device)
+            device = "cpu"
         with self._lock:
             if not _device_allowed(device, state.entry.devices):
                 raise ModelUnavailable(
@@ -210,6 +215,27 @@ class ResidentModels:
                 state.loaded, state.device, state.memory_bytes = False, "", 0
                 gc.collect()
                 log.info("unloaded %s", name)
+            return state
+
+    def set_default_device(self, device: str) -> None:
+        """Where models load from now on (those loaded stay where they are)."""
+        if not _device_allowed(device, ("cpu", "cuda")):
+            raise ModelUnavailable(f"no device {device!r} here (cpu, or cuda:N where torch sees that GPU)")
+        with self._lock:
+            self.default_device = device
+
+    def set_model_device(self, name: str, device: str) -> ModelState:
+        """Load ``name`` on ``device`` from now on; reload it there if it is loaded."""
+        state = self.state(name)
+        with self._lock:
+            if not _device_allowed(device, state.entry.devices):
+                raise ModelUnavailable(
+                    f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)})"
+                )
+            self.device_overrides[name] = device
+            if state.loaded and state.entry.resident and state.device != device:
+                self.unload(name)
+                self.load(name, device)
             return state
 
     def loaded(self) -> list[ModelState]:

@@ -29,7 +29,7 @@ from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 from . import convert, pipeline
 from .detectors.registry import default_pack, resolve_labels
-from .errors import AlreadyRunning, AvEventsError, InvalidRequest, to_grpc
+from .errors import AlreadyRunning, AvEventsError, InvalidRequest, ModelUnavailable, to_grpc
 from .jobs import JobQueue
 from .media.probe import probe
 from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token, unix_sockets_supported
@@ -204,6 +204,105 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         return pb.ListDevicesResponse(
             devices=await loop.run_in_executor(self.executor, list_devices, self.models.default_device)
         )
+
+    def _pack_info(self, name: str) -> pb.ModelInfo:
+        """A store pack's state: the resident model's when it is one, else the catalog's facts."""
+        from avevents.models.catalog import PACKS
+        from avevents.models.store import ModelStore
+
+        self.models.refresh_store()
+        if name in {s.entry.name for s in self.models.states()}:
+            return convert.model_to_pb(self.models.state(name))
+        spec = PACKS[name]
+        pack = ModelStore().installed(name)
+        return pb.ModelInfo(
+            name=name,
+            version=spec.version,
+            pack="store",
+            task=spec.task,
+            available=pack is not None,
+            source=spec.source,
+            licence=spec.licence,
+            detail=str(pack.path) if pack else "",
+        )
+
+    async def PullModel(self, request, context):
+        from avevents.models.store import ModelStore
+
+        cancel = threading.Event()
+        loop = asyncio.get_running_loop()
+        updates: asyncio.Queue = asyncio.Queue()
+        last = [0.0]
+
+        def on_progress(name: str, done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.1 or (total and done >= total):
+                last[0] = now
+                loop.call_soon_threadsafe(
+                    updates.put_nowait, pb.PullProgress(file=name, bytes_done=done, bytes_total=total)
+                )
+
+        try:
+            work = loop.run_in_executor(self.executor, lambda: ModelStore().pull(request.name, on_progress, cancel))
+            try:
+                while True:
+                    getter = asyncio.ensure_future(updates.get())
+                    done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
+                    if getter in done:
+                        yield pb.PullModelResponse(progress=getter.result())
+                        continue
+                    getter.cancel()
+                    break
+                work.result()
+            except BaseException:
+                cancel.set()  # the .part file stays: the next pull resumes
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(asyncio.shield(work), timeout=10)
+                raise
+            yield pb.PullModelResponse(model=self._pack_info(request.name))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await _abort(context, exc)
+
+    async def ImportModel(self, request, context):
+        from pathlib import Path as _Path
+
+        from avevents.models.store import ModelStore
+
+        try:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(
+                self.executor, lambda: ModelStore().import_files(request.name, [_Path(p) for p in request.paths])
+            )
+            return self._pack_info(request.name)
+        except Exception as exc:
+            await _abort(context, exc)
+
+    async def RemoveModel(self, request, context):
+        from avevents.models.store import ModelStore
+
+        try:
+            if request.name in {s.entry.name for s in self.models.states()}:
+                self.models.unload(request.name)
+            if not ModelStore().remove(request.name):
+                raise ModelUnavailable(f"{request.name} is not installed")
+            return self._pack_info(request.name)
+        except Exception as exc:
+            await _abort(context, exc)
+
+    async def SetDevice(self, request, context):
+        try:
+            loop = asyncio.get_running_loop()
+            if request.model:
+                await loop.run_in_executor(self.executor, self.models.set_model_device, request.model, request.device)
+            else:
+                await loop.run_in_executor(self.executor, self.models.set_default_device, request.device)
+            return pb.SetDeviceResponse(
+                default_device=self.models.default_device, models=[convert.model_to_pb(s) for s in self.models.states()]
+            )
+        except Exception as exc:
+            await _abort(context, exc)
 
 
 def list_devices(default_device: str) -> list[pb.Device]:

@@ -117,12 +117,15 @@ def isolated_env(runtime_dir: Path, config_dir: Path) -> dict:
     return env
 
 
-def start_daemon(*extra: str, wait: bool = True, prefix: tuple[str, ...] = ()) -> LiveDaemon:
+def start_daemon(
+    *extra: str, wait: bool = True, prefix: tuple[str, ...] = (), env_extra: dict | None = None
+) -> LiveDaemon:
     """``avevents serve`` in a subprocess with its own private runtime and config directories
     (``prefix`` runs it under a wrapper, e.g. setpriv to drop capabilities)."""
     base = Path(tempfile.mkdtemp(prefix="av-"))  # short: Unix socket paths are limited to ~100 bytes
     runtime_dir, config_dir = base / "run", base / "cfg"
     env = isolated_env(runtime_dir, config_dir)
+    env.update(env_extra or {})
     log = open(base / "daemon.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [*prefix, sys.executable, "-m", "avevents.cli.main", "serve", *extra],

@@ -64,6 +64,26 @@ class AvEventsStub:
                 request_serializer=avevents_dot_v1_dot_avevents__pb2.ListDevicesRequest.SerializeToString,
                 response_deserializer=avevents_dot_v1_dot_avevents__pb2.ListDevicesResponse.FromString,
                 _registered_method=True)
+        self.PullModel = channel.unary_stream(
+                '/avevents.v1.AvEvents/PullModel',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.PullModelRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.PullModelResponse.FromString,
+                _registered_method=True)
+        self.ImportModel = channel.unary_unary(
+                '/avevents.v1.AvEvents/ImportModel',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.ImportModelRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.ModelInfo.FromString,
+                _registered_method=True)
+        self.RemoveModel = channel.unary_unary(
+                '/avevents.v1.AvEvents/RemoveModel',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.RemoveModelRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.ModelInfo.FromString,
+                _registered_method=True)
+        self.SetDevice = channel.unary_unary(
+                '/avevents.v1.AvEvents/SetDevice',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.FromString,
+                _registered_method=True)
 
 
 class AvEventsServicer:
@@ -106,6 +126,32 @@ class AvEventsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PullModel(self, request, context):
+        """Model store: download (progress streamed, then the pack's state), offline import, removal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportModel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveModel(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetDevice(self, request, context):
+        """The device models load on: the default for every model, or one model's (reloaded there if loaded).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AvEventsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -138,6 +184,26 @@ def add_AvEventsServicer_to_server(servicer, server):
                     servicer.ListDevices,
                     request_deserializer=avevents_dot_v1_dot_avevents__pb2.ListDevicesRequest.FromString,
                     response_serializer=avevents_dot_v1_dot_avevents__pb2.ListDevicesResponse.SerializeToString,
+            ),
+            'PullModel': grpc.unary_stream_rpc_method_handler(
+                    servicer.PullModel,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.PullModelRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.PullModelResponse.SerializeToString,
+            ),
+            'ImportModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportModel,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.ImportModelRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.ModelInfo.SerializeToString,
+            ),
+            'RemoveModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveModel,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.RemoveModelRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.ModelInfo.SerializeToString,
+            ),
+            'SetDevice': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDevice,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -302,6 +368,114 @@ class AvEvents:
             '/avevents.v1.AvEvents/ListDevices',
             avevents_dot_v1_dot_avevents__pb2.ListDevicesRequest.SerializeToString,
             avevents_dot_v1_dot_avevents__pb2.ListDevicesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PullModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/avevents.v1.AvEvents/PullModel',
+            avevents_dot_v1_dot_avevents__pb2.PullModelRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.PullModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avevents.v1.AvEvents/ImportModel',
+            avevents_dot_v1_dot_avevents__pb2.ImportModelRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.ModelInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avevents.v1.AvEvents/RemoveModel',
+            avevents_dot_v1_dot_avevents__pb2.RemoveModelRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.ModelInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDevice(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avevents.v1.AvEvents/SetDevice',
+            avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.FromString,
             options,
             channel_credentials,
             insecure,
