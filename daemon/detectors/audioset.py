@@ -22,6 +22,7 @@ WINDOW_SECONDS = 2.0
 HOP_SECONDS = 0.5
 BATCH = 32
 MIN_FRAMES = 32  # the network downsamples time by 32
+SILENCE_MEL = (np.log(1e-5) + 4.5) / 5.0  # the front end's value for digital silence
 DEFAULTS = LabelOptions(threshold=0.3, release_threshold=0.15, min_event_seconds=1.0, merge_gap_seconds=1.0)
 
 
@@ -47,9 +48,12 @@ class AudioSetDetector(Detector):
         self.mel = StreamingLogMel(tagger.mel)
         self.window = int(WINDOW_SECONDS * FRAMES_PER_SECOND)
         self.hop = int(HOP_SECONDS * FRAMES_PER_SECOND)
-        self.frames = np.zeros((128, 0), np.float32)  # mel frames not yet needed by a future window
-        self.frames_start = 0  # index of frames[:, 0]
-        self.next_window = 0  # first frame of the next window
+        # Both ends are padded with digital silence so that every half-second slot, the first and the
+        # last too, lies in a full set of windows (see _slot_scores).
+        self.pad = self.window - self.hop
+        self.frames = np.full((128, self.pad), SILENCE_MEL, np.float32)  # frames a future window needs
+        self.frames_start = -self.pad  # index of frames[:, 0]
+        self.next_window = -self.pad  # first frame of the next window
         self.batch: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
         self.start: float | None = None
@@ -89,9 +93,12 @@ class AudioSetDetector(Detector):
 
     def finish(self) -> list[ScoreTrack]:
         self._add(self.mel.finish())
-        total = self.frames_start + self.frames.shape[1]
-        if not self.scores and not self.batch and total >= MIN_FRAMES:
-            self.batch.append(self.frames)  # shorter than one window: score what there is
+        total = self.frames_start + self.frames.shape[1]  # real frames
+        if total < MIN_FRAMES:
+            self.batch = []
+            self.scores = []
+        else:
+            self._add(np.full((128, self.pad), SILENCE_MEL, np.float32))
         self._run()
         start = self.start or 0.0
         if not self.scores:
@@ -114,10 +121,10 @@ class AudioSetDetector(Detector):
 
 
 def _slot_scores(windows: np.ndarray, per_window: int) -> np.ndarray:
-    """[slots, labels]: slot j's score is the minimum over windows k with k <= j < k + per_window."""
-    count = len(windows) + per_window - 1
+    """[slots, labels]: window k starts ``per_window - 1`` hops before slot k, so slot j lies in windows
+    j .. j + per_window - 1 and takes the lowest of their scores."""
+    count = max(1, len(windows) - per_window + 1)
     out = np.empty((count, windows.shape[1]), np.float32)
     for j in range(count):
-        lo, hi = max(0, j - per_window + 1), min(len(windows) - 1, j)
-        out[j] = windows[lo : hi + 1].min(axis=0)
+        out[j] = windows[j : j + per_window].min(axis=0)
     return out
