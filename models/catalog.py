@@ -101,4 +101,15 @@ PACKS: dict[str, PackSpec] = {
         ),
         input_spec={"image_size": 224, "frames_per_second": 4.0},
     ),
+    "resnet18-imagenet": PackSpec(
+        name="resnet18-imagenet",
+        version="torchvision-IMAGENET1K_V1",
+        task="image classification (1000 ImageNet labels) and frame embeddings",
+        description="ResNet18 from torchvision, 512-d embedding, 45 MB",
+        licence="BSD-3-Clause (torchvision)",
+        source="https://download.pytorch.org/models/ (torchvision)",
+        # torchvision publishes only the first 8 hex digits of the sha256 (in the file name: f37072fd).
+        files=(PackFile("resnet18-f37072fd.pth", "https://download.pytorch.org/models/resnet18-f37072fd.pth", None),),
+        input_spec={"image_size": 224, "frames_per_second": 4.0},
+    ),
 }
