@@ -23,6 +23,8 @@ CSV_FIELDS = [
     "confidence",
     "audio_confidence",
     "video_confidence",
+    "audio_weight",
+    "video_weight",
     "detector",
     "model",
     "id",
@@ -96,6 +98,8 @@ def event_dict(e: Event) -> dict:
         "video_confidence": e.video_confidence,
         "detector": e.detector,
         "model": e.model,
+        "audio_weight": e.audio_weight,
+        "video_weight": e.video_weight,
     }
 
 

@@ -114,6 +114,8 @@ def event_to_pb(event: Event) -> pb.Event:
         msg.audio_confidence = event.audio_confidence
     if event.video_confidence is not None:
         msg.video_confidence = event.video_confidence
+    if event.audio_weight is not None:
+        msg.audio_weight, msg.video_weight = event.audio_weight, event.video_weight
     return msg
 
 
@@ -132,6 +134,8 @@ def event_from_pb(msg: pb.Event) -> Event:
         audio_confidence=conf(msg.audio_confidence) if msg.HasField("audio_confidence") else None,
         video_confidence=conf(msg.video_confidence) if msg.HasField("video_confidence") else None,
         id=msg.id,
+        audio_weight=conf(msg.audio_weight) if msg.HasField("audio_weight") else None,
+        video_weight=conf(msg.video_weight) if msg.HasField("video_weight") else None,
     )
 
 

@@ -24,6 +24,8 @@ from .results import DetectOptions, DetectResult, Event, MediaInfo
 log = logging.getLogger(__name__)
 
 TRUNCATION_TOLERANCE_SECONDS = 1.0
+DEFAULT_PICTURE_FPS = 4.0  # pictures a second for detectors that look at whole frames
+PICTURE_SIZE = 224
 
 
 @dataclass
@@ -71,7 +73,8 @@ def detect(
     missing: dict[str, list[str]] = {}  # modality -> labels that need it
     for item in plan(pack, labels):
         modality = item.detector.spec.modality
-        if info.has_audio if modality == "audio" else info.has_video:
+        present = {"audio": info.has_audio, "video": info.has_video, "av": info.has_audio or info.has_video}
+        if present[modality]:
             runnable.append(item)
         else:
             missing.setdefault(modality, []).extend(item.labels)
@@ -82,6 +85,13 @@ def detect(
             f"{', '.join(labels)} need(s)"
         )
     analysed_labels = [label for item in runnable for label in item.labels]
+    for item in runnable:
+        if item.detector.spec.modality == "av" and not (info.has_audio and info.has_video):
+            alone = "audio" if info.has_audio else "video"
+            warnings.append(
+                f"no {'video' if info.has_audio else 'audio'} stream: {', '.join(item.labels)} use the "
+                f"{alone} alone (attention {'1/0' if info.has_audio else '0/1'})"
+            )
 
     report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
     detectors = [
@@ -93,15 +103,17 @@ def detect(
     audio_by_rate: dict[int, list[Detector]] = {}
     video_detectors: list[Detector] = []
     for det in detectors:
-        if det.spec.modality == "audio":
+        if det.spec.modality in ("audio", "av") and info.has_audio:
             audio_by_rate.setdefault(det.spec.sample_rate, []).append(det)
-        else:
+        if det.spec.modality in ("video", "av") and info.has_video:
             video_detectors.append(det)
+    wants_pictures = any(d.spec.pictures for d in video_detectors)
     settings = DecodeSettings(
         audio_rates=tuple(audio_by_rate),
         luma_thumbnails=any(d.spec.luma_thumbnails for d in video_detectors),
-        # No built-in detector looks at whole pictures yet; learned packs set this.
-        picture_fps=0.0,
+        picture_fps=(options.video_analysis_fps or DEFAULT_PICTURE_FPS) if wants_pictures else 0.0,
+        picture_size=PICTURE_SIZE,
+        picture_square=True,
         audio_stream=info.audio_stream,
     )
 
@@ -137,7 +149,15 @@ def detect(
                 s, e = max(r.start_seconds, start), min(r.end_seconds, end)
                 if e <= s:
                     continue
-                conf = round(min(max(r.confidence, 0.0), 1.0), 4)
+                conf = _unit(r.confidence)
+                modality = det.spec.modality
+                if r.extras:  # a fused track says what each modality contributed
+                    audio_c, video_c = _unit(r.extras.get("audio")), _unit(r.extras.get("video"))
+                    audio_w, video_w = _unit(r.extras.get("audio_weight")), _unit(r.extras.get("video_weight"))
+                else:
+                    audio_c = conf if modality == "audio" else None
+                    video_c = conf if modality == "video" else None
+                    audio_w = video_w = None
                 event = Event(
                     label=out.label,
                     start_seconds=round(s, 6),
@@ -145,8 +165,10 @@ def detect(
                     confidence=conf,
                     detector=det.spec.name,
                     model=det.model,
-                    audio_confidence=conf if det.spec.modality == "audio" else None,
-                    video_confidence=conf if det.spec.modality == "video" else None,
+                    audio_confidence=audio_c,
+                    video_confidence=video_c,
+                    audio_weight=audio_w,
+                    video_weight=video_w,
                 )
                 event.assign_id(media_key)
                 events.append(event)
@@ -158,15 +180,19 @@ def detect(
         events=events,
         labels=analysed_labels,
         pack=pack,
-        models=sorted({tuple(det.model.rsplit(" ", 1)) for det in detectors}),
-        # Cuts look at every decoded frame; learned packs will sample pictures at options.video_analysis_fps.
-        video_analysis_fps=float(info.frame_rate or 0) if settings.luma_thumbnails else 0.0,
+        models=sorted({ref for det in detectors for ref in det.model_refs()}),
+        # Cuts look at every decoded frame; picture detectors at the picture rate.
+        video_analysis_fps=float(info.frame_rate or 0) if settings.luma_thumbnails else settings.picture_fps,
         warnings=warnings,
         elapsed_seconds=time.perf_counter() - started,
     )
     report(ProgressUpdate("done", 1.0, total, total))
     log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
     return result
+
+
+def _unit(value: float | None) -> float | None:
+    return None if value is None else round(min(max(value, 0.0), 1.0), 4)
 
 
 def _truncation_warnings(info: MediaInfo, report: DecodeReport, settings: DecodeSettings, end: float) -> list[str]:

@@ -6,7 +6,7 @@ instantaneous events (cuts) are thresholded and thinned instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,9 @@ class ScoreTrack:
     window_seconds: float
     scores: np.ndarray
     smoothing_steps: int = 1  # running-median length applied before thresholds
+    # Per-step companions of the scores, averaged over each range: e.g. the audio and video evidence
+    # and the modality attention of a fused track (NaN where a value does not exist).
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def time_of(self, index: int) -> float:
         return self.start_seconds + index * self.step_seconds
@@ -43,6 +46,7 @@ class Range:
     start_seconds: float
     end_seconds: float
     confidence: float
+    extras: dict[str, float | None] = field(default_factory=dict)
 
 
 def median_smooth(scores: np.ndarray, length: int) -> np.ndarray:
@@ -79,10 +83,22 @@ def merge_close(ranges: list[Range], gap: float) -> list[Range]:
             last = merged[-1]
             d1, d2 = last.end_seconds - last.start_seconds, r.end_seconds - r.start_seconds
             conf = (last.confidence * d1 + r.confidence * d2) / max(d1 + d2, 1e-9)
-            merged[-1] = Range(last.start_seconds, max(last.end_seconds, r.end_seconds), conf)
+            extras = {k: _weighted(last.extras.get(k), d1, r.extras.get(k), d2) for k in last.extras}
+            merged[-1] = Range(last.start_seconds, max(last.end_seconds, r.end_seconds), conf, extras)
         else:
             merged.append(r)
     return merged
+
+
+def _mean_or_none(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(np.mean(finite)) if len(finite) else None
+
+
+def _weighted(a: float | None, wa: float, b: float | None, wb: float) -> float | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return (a * wa + b * wb) / max(wa + wb, 1e-9)
 
 
 def track_to_ranges(track: ScoreTrack, options: LabelOptions) -> list[Range]:
@@ -96,7 +112,8 @@ def track_to_ranges(track: ScoreTrack, options: LabelOptions) -> list[Range]:
     for i, j in hysteresis(scores, high, min(low, high)):
         start = track.time_of(i)
         end = track.time_of(j)  # the step after the last one above the release level
-        ranges.append(Range(start, end, float(np.mean(scores[i:j]))))
+        extras = {name: _mean_or_none(values[i:j]) for name, values in track.extras.items()}
+        ranges.append(Range(start, end, float(np.mean(scores[i:j])), extras))
     ranges = merge_close(ranges, options.merge_gap_seconds or 0.0)
     min_len = options.min_event_seconds or 0.0
     return [r for r in ranges if r.end_seconds - r.start_seconds >= min_len - 1e-9]

@@ -80,6 +80,20 @@ def _catalog() -> list[ModelEntry]:
                 devices=("cpu", "cuda"),
             )
         )
+    vision = PACKS["mobilenet-v2-imagenet"]
+    entries.append(
+        ModelEntry(
+            name=vision.name,
+            version=vision.version,
+            pack=AUDIOSET_PACK,
+            task=vision.task,
+            labels=("video evidence for AudioSet labels",),
+            source=vision.source,
+            licence=vision.licence,
+            loader=lambda device: _load_vision(device),
+            devices=("cpu", "cuda"),
+        )
+    )
     for det in BUILTIN_DETECTORS:
         if getattr(det, "model_name", None):
             continue
@@ -105,6 +119,13 @@ def _load_tagger(name: str, device: str = "") -> object:
     from avevents.models.store import ModelStore
 
     return AudioSetTagger(ModelStore().require(name), device=device)
+
+
+def _load_vision(device: str = "") -> object:
+    from avevents.models.store import ModelStore
+    from avevents.models.vision import VISION_PACK, VisionEncoder
+
+    return VisionEncoder(ModelStore().require(VISION_PACK), device=device)
 
 
 def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:

@@ -131,6 +131,8 @@ class Event:
     audio_confidence: float | None = None
     video_confidence: float | None = None
     id: str = ""
+    audio_weight: float | None = None  # modality attention, when audio and video were fused
+    video_weight: float | None = None
 
     @property
     def duration_seconds(self) -> float:

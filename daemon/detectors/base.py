@@ -27,6 +27,7 @@ class DetectorSpec:
     model: str  # what produced the scores, with its version
     sample_rate: int = 0  # audio detectors: the rate they are fed at
     luma_thumbnails: bool = False  # video detectors: wants a thumbnail of every frame
+    pictures: bool = False  # video detectors: wants RGB pictures at the analysis rate
     defaults: tuple[tuple[str, LabelOptions], ...] = ()
     description: str = ""
 
@@ -48,6 +49,11 @@ class Detector(ABC):
     def model(self) -> str:
         """The model and version that produce this detector's scores."""
         return self.spec.model
+
+    def model_refs(self) -> list[tuple[str, str]]:
+        """(name, version) of every model behind the scores."""
+        name, _, version = self.model.rpartition(" ")
+        return [(name, version)]
 
     def default_options(self, label: str) -> LabelOptions:
         return self.spec.default_options(label)

@@ -23,6 +23,7 @@ from .transients import TransientDetector
 BUILTIN_PACK = "builtin"
 AUDIOSET_PACK = "audioset"
 TAGGER_MODEL = "efficientat-mn04-as"
+VISION_MODEL = "mobilenet-v2-imagenet"
 BUILTIN_DETECTORS: tuple[type[Detector], ...] = (SpeechDetector, SilenceDetector, TransientDetector, CutDetector)
 
 
@@ -75,6 +76,13 @@ def tagger_installed() -> bool:
     from avevents.models.store import ModelStore
 
     return ModelStore().installed(TAGGER_MODEL) is not None
+
+
+def vision_installed() -> bool:
+    """With the frame encoder installed, AudioSet labels get video evidence and modality attention."""
+    from avevents.models.store import ModelStore
+
+    return ModelStore().installed(VISION_MODEL) is not None
 
 
 def default_pack() -> str:
@@ -137,7 +145,9 @@ def plan(pack: str, labels: list[str]) -> list[PlanItem]:
     covered = {x for item in items for x in item.labels}
     rest = [x for x in labels if x not in covered]
     if rest:
-        from .audioset import AudioSetDetector
-
-        items.append(PlanItem(AudioSetDetector, rest, TAGGER_MODEL))
+        if vision_installed():
+            from .audiovisual import AudioVisualDetector as TaggerDetector
+        else:
+            from .audioset import AudioSetDetector as TaggerDetector
+        items.append(PlanItem(TaggerDetector, rest, TAGGER_MODEL))
     return items

@@ -33,6 +33,7 @@ class DecodeSettings:
     thumbnail_width: int = 64
     picture_fps: float = 0.0  # RGB pictures at this rate (0: none)
     picture_size: int = 224  # short side of those pictures
+    picture_square: bool = False  # resized to picture_size x picture_size instead (aspect not kept)
     audio_block_seconds: float = 1.0  # audio is handed on in blocks of about this length
     audio_stream: int = 0
 
@@ -83,11 +84,12 @@ def luma_thumbnail(frame: av.VideoFrame, width: int) -> np.ndarray:
     return blocks.astype(np.float32) * (1.0 / (BOX * BOX))
 
 
-def upright_picture(frame: av.VideoFrame, short_side: int, rotation: int) -> np.ndarray:
-    """RGB picture with its short side ``short_side`` and the file's display rotation applied."""
+def upright_picture(frame: av.VideoFrame, short_side: int, rotation: int, square: bool = False) -> np.ndarray:
+    """RGB picture with its short side ``short_side`` (or ``short_side`` square) and the file's display
+    rotation applied."""
     w, h = frame.width, frame.height
     scale = short_side / min(w, h)
-    out_w, out_h = max(2, round(w * scale)), max(2, round(h * scale))
+    out_w, out_h = (short_side, short_side) if square else (max(2, round(w * scale)), max(2, round(h * scale)))
     rgb = frame.reformat(width=out_w, height=out_h, format="rgb24", interpolation="AREA").to_ndarray()
     # rotation is the counter-clockwise angle a player turns the picture by.
     turns = (rotation // 90) % 4
@@ -213,7 +215,9 @@ def decode(
                     if settings.luma_thumbnails:
                         out.luma = luma_thumbnail(frame, settings.thumbnail_width)
                     if picture_step and t >= next_picture_t - 1e-6:
-                        out.picture = upright_picture(frame, settings.picture_size, info.rotation_degrees)
+                        out.picture = upright_picture(
+                            frame, settings.picture_size, info.rotation_degrees, settings.picture_square
+                        )
                         next_picture_t += picture_step * max(1, int((t - next_picture_t) / picture_step) + 1)
                     yield out
             if video_done and all(ch.done() for ch in channels):

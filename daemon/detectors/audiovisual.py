@@ -1,0 +1,169 @@
+"""AudioSet labels with audio and video confidences: the tagger's slot scores fused with ImageNet
+evidence from sampled frames, zero-shot (no audio-visual training data).
+
+Per label and half-second slot: audio evidence a (tagger score), video evidence v (the frames' summed
+probability of the ImageNet classes that show the label, see ``avevents.models.label_map``). Modality
+attention [w_a, w_v] = softmax([logit a, logit v]): the more decisive modality leads, so a muted track
+hands over to the picture and a blurred picture to the sound. Fused score = w_a a + w_v v. A label with
+no visual counterpart, or a file without video, uses the audio alone (weights 1/0) and reports no video
+confidence; a file without audio uses the picture alone (0/1) for the labels that have one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avevents.models.vision import VISION_PACK, VisionEncoder
+
+from ..media.decode import AudioBlock, VideoFrame
+from ..postprocess import ScoreTrack
+from ..results import GridTrack, LabelOptions, MediaInfo
+from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
+from .base import Detector, DetectorSpec
+
+BATCH = 32
+EPS = 1e-4
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, EPS, 1 - EPS)
+    return np.log(p / (1 - p))
+
+
+def fuse(audio: np.ndarray, video: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fused score, audio weight, video weight) per element; NaN marks a missing modality."""
+    has_a, has_v = np.isfinite(audio), np.isfinite(video)
+    both = has_a & has_v
+    w_a = np.where(has_a, 1.0, 0.0)
+    s_a, s_v = logit(np.nan_to_num(audio)), logit(np.nan_to_num(video))
+    w_a = np.where(both, 1.0 / (1.0 + np.exp(s_v - s_a)), w_a)
+    w_v = 1.0 - w_a
+    fused = w_a * np.nan_to_num(audio) + w_v * np.nan_to_num(video)
+    return fused, w_a, w_v
+
+
+class AudioVisualDetector(Detector):
+    spec = DetectorSpec(
+        name="audiovisual",
+        labels=(),
+        modality="av",
+        model="efficientat+mobilenet",
+        sample_rate=AudioSetDetector.spec.sample_rate,
+        pictures=True,
+        description="AudioSet tagger fused with ImageNet frame evidence (zero-shot modality attention)",
+    )
+
+    @classmethod
+    def create_for(cls, models, media: MediaInfo, labels: list[str], model_name: str) -> AudioVisualDetector:
+        audio = AudioSetDetector(models.get(model_name), labels) if media.has_audio else None
+        vision = models.get(VISION_PACK) if media.has_video else None
+        return cls(audio, vision, labels)
+
+    def __init__(self, audio: AudioSetDetector | None, vision: VisionEncoder | None, labels: list[str]):
+        self.audio = audio
+        self.vision = vision
+        self.labels = labels
+        mapping = vision.audioset_map if vision is not None else {}
+        self.visual = {label: mapping[label] for label in labels if label in mapping}
+        self.pending: list[tuple[float, np.ndarray]] = []
+        self.times: list[float] = []
+        self.evidence: list[np.ndarray] = []  # [frames, len(self.visual)]
+        self.start: float | None = None
+        names = []
+        if audio is not None:
+            names.append(audio.model)
+        if vision is not None:
+            names.append(f"{vision.name} {vision.version}")
+        self._model = " + ".join(names)
+
+    @property
+    def model(self) -> str:
+        return self._model
+
+    def model_refs(self) -> list[tuple[str, str]]:
+        return [tuple(part.rsplit(" ", 1)) for part in self._model.split(" + ")]
+
+    def default_options(self, label: str) -> LabelOptions:
+        return DEFAULTS
+
+    def feed_audio(self, block: AudioBlock) -> None:
+        if self.start is None:
+            self.start = block.start_seconds
+        self.audio.feed_audio(block)
+
+    def feed_video(self, frame: VideoFrame) -> None:
+        if frame.picture is None or self.vision is None or not self.visual:
+            return
+        if self.start is None:
+            self.start = frame.time_seconds
+        self.pending.append((frame.time_seconds, frame.picture))
+        if len(self.pending) == BATCH:
+            self._encode()
+
+    def _encode(self) -> None:
+        if not self.pending:
+            return
+        probs, _ = self.vision.encode(np.stack([p for _, p in self.pending]))
+        columns = [probs[:, idx].sum(axis=1) for idx in self.visual.values()]
+        self.evidence.append(np.stack(columns, axis=1))
+        self.times.extend(t for t, _ in self.pending)
+        self.pending = []
+
+    def finish(self) -> list[ScoreTrack]:
+        self._encode()
+        audio_tracks = {t.label: t for t in self.audio.finish()} if self.audio is not None else {}
+        start = self.audio.start if self.audio is not None and self.audio.start is not None else (self.start or 0.0)
+        slots = max([len(t.scores) for t in audio_tracks.values()], default=0)
+        video = self._video_slots(start, slots)
+        tracks = []
+        for label in self.labels:
+            lengths = [len(audio_tracks[label].scores)] if label in audio_tracks else []
+            if label in video:
+                lengths.append(len(video[label]))
+            n = max(lengths, default=0)
+            a = _fit(audio_tracks[label].scores.astype(np.float64), n) if label in audio_tracks else np.full(n, np.nan)
+            v = _fit(video[label], n) if label in video else np.full(n, np.nan)
+            fused, w_a, w_v = fuse(a, v)
+            tracks.append(
+                ScoreTrack(
+                    label,
+                    start,
+                    HOP_SECONDS,
+                    HOP_SECONDS,
+                    fused.astype(np.float32),
+                    extras={"audio": a, "video": v, "audio_weight": w_a, "video_weight": w_v},
+                )
+            )
+        return tracks
+
+    def _video_slots(self, start: float, slots: int) -> dict[str, np.ndarray]:
+        """Mean visual evidence of the frames in each slot, per mapped label (empty slots: previous value)."""
+        if not self.times:
+            return {}
+        evidence = np.concatenate(self.evidence)
+        times = np.asarray(self.times)
+        count = max(slots, int(np.floor((times.max() - start) / HOP_SECONDS)) + 1)
+        index = np.clip(((times - start) / HOP_SECONDS).astype(int), 0, count - 1)
+        out = {}
+        for k, label in enumerate(self.visual):
+            sums = np.bincount(index, weights=evidence[:, k], minlength=count)
+            counts = np.bincount(index, minlength=count)
+            values = np.full(count, np.nan)
+            values[counts > 0] = sums[counts > 0] / counts[counts > 0]
+            # A slot without a sampled frame keeps the last picture's evidence (pictures are 4 a second).
+            for j in range(1, count):
+                if not np.isfinite(values[j]):
+                    values[j] = values[j - 1]
+            out[label] = values
+        return out
+
+    def grid(self) -> GridTrack:
+        return GridTrack(self.spec.name, "av", HOP_SECONDS, HOP_SECONDS, self.spec.sample_rate)
+
+
+def _fit(values: np.ndarray, n: int) -> np.ndarray:
+    """Cut or extend (with the last value) to n elements."""
+    if len(values) >= n:
+        return values[:n]
+    tail = values[-1] if len(values) else np.nan
+    return np.concatenate((values, np.full(n - len(values), tail)))

@@ -1,0 +1,71 @@
+"""Fusion with modality attention on real clips (weights from the shared mirror): the seeds' robustness
+result (mute -> attention to the picture, blur -> attention to the sound) and the events it yields."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from avevents.daemon.detectors.audiovisual import fuse
+from avevents.daemon.residency import ResidentModels
+from avevents.daemon.robustness import modality_attention, perturb
+from avevents.models.store import ModelStore
+
+from ..media_factory import SHARED, shared_or_skip
+
+DOG_CLIP = ("media", "real", "av_clips", "llp_BjCEufrlXm4.mp4")  # LLP: Speech, Dog (a dog on screen)
+
+
+@pytest.fixture(scope="module")
+def av_store(tmp_path_factory):
+    for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):
+        shared_or_skip("models", pack)
+    store = ModelStore(tmp_path_factory.mktemp("store"), SHARED / "models")
+    for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):
+        store.pull(pack)
+    old = os.environ["AVEVENTS_MODEL_STORE"]
+    os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
+    yield store
+    os.environ["AVEVENTS_MODEL_STORE"] = old
+
+
+def test_fusion_rule():
+    audio = np.array([0.9, 0.01, 0.5, np.nan, 0.7])
+    video = np.array([0.9, 0.8, np.nan, 0.6, 0.05])
+    fused, w_a, w_v = fuse(audio, video)
+    assert np.allclose(w_a + w_v, 1)
+    assert w_a[0] == pytest.approx(0.5) and fused[0] == pytest.approx(0.9)
+    assert w_v[1] > 0.99 and fused[1] == pytest.approx(0.8, abs=0.01)  # muted: the picture leads
+    assert (w_a[2], w_v[2], fused[2]) == (1.0, 0.0, 0.5)  # no visual counterpart: audio alone
+    assert (w_a[3], w_v[3], fused[3]) == (0.0, 1.0, 0.6)  # no audio: picture alone
+    assert w_a[4] > 0.95  # blurred: the sound leads
+
+
+def test_attention_shifts_to_the_intact_modality(av_store, tmp_path):
+    clip = shared_or_skip(*DOG_CLIP)
+    models = ResidentModels()
+    result = {
+        c: modality_attention(perturb(clip, c, tmp_path / f"{i}.mp4"), "Dog", models)
+        for i, c in enumerate(("normal", "muted audio", "blurred video"))
+    }
+    normal, muted, blurred = result["normal"], result["muted audio"], result["blurred video"]
+    assert normal.audio_score > 0.5 and normal.video_score > 0.5  # both modalities show the dog
+    assert muted.video_weight > max(normal.video_weight, 0.9)
+    assert blurred.audio_weight > max(normal.audio_weight, 0.9)
+    assert muted.fused_score > 0.5 and blurred.fused_score > 0.5  # still found with one modality damaged
+
+
+def test_events_carry_both_confidences_and_attention(av_store, run_detect, speech_wav):
+    result = run_detect(shared_or_skip(*DOG_CLIP), pack="audioset", labels=("Dog", "Laughter", "Speech"))
+    dog = [e for e in result.events if e.label == "Dog"]
+    assert dog, result.events
+    e = dog[0]
+    assert e.audio_confidence is not None and e.video_confidence is not None
+    assert e.audio_weight + e.video_weight == pytest.approx(1, abs=1e-3)
+    assert ("mobilenet-v2-imagenet", "1.0_224_quant") in result.models
+    speech = [e for e in result.events if e.label == "Speech"]
+    assert speech and all(s.video_confidence is None for s in speech)  # no visual counterpart
+    audio_only = run_detect(speech_wav.path, pack="audioset", labels=("Dog",))
+    assert any("use the audio alone (attention 1/0)" in w for w in audio_only.warnings)
