@@ -52,6 +52,9 @@ def main() -> int:
         os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
         store.pull("efficientat-mn04-as")
     pack = store.require("efficientat-mn04-as")
+    vision_pack = store.installed("mobilenet-v2-imagenet")
+    if vision_pack is None and store.mirror is not None:
+        vision_pack = store.pull("mobilenet-v2-imagenet")
 
     rows = []
     batch = np.random.default_rng(0).standard_normal((32, 1, 128, 200)).astype(np.float32) - 1.0
@@ -66,6 +69,22 @@ def main() -> int:
             )
         )
         tagger.close()
+
+    if vision_pack is not None:
+        from avevents.models.vision import VisionEncoder
+
+        frames = np.random.default_rng(2).integers(0, 255, (32, 224, 224, 3), dtype=np.uint8)
+        for backend in ("onnxruntime", "torch"):
+            encoder = VisionEncoder(vision_pack, backend=backend, device="cpu")
+            seconds = median_time(lambda e=encoder: e.encode(frames), args.repeat)
+            rows.append(
+                (
+                    f"MobileNetV2, {backend} cpu",
+                    f"{32 / seconds:.0f} frames/s",
+                    f"{32 / seconds / 2:.0f}x real time at 2 pictures/s",
+                )
+            )
+            encoder.close()
 
     from avevents.models.silero_vad import SileroVad
 
@@ -96,7 +115,8 @@ def main() -> int:
             wall = median_time(lambda p=pack_name: detect(str(media), DetectOptions(pack=p), models), args.repeat)
             rows.append(
                 (
-                    f"pack {pack_name} (default labels), 10-min 720p",
+                    f"pack {pack_name}{' (audio-visual)' if pack_name == 'audioset' and vision_pack else ''}, "
+                    "default labels, 10-min 720p",
                     f"{wall:.2f} s",
                     f"{600 / wall:.0f}x real time, {wall / decode:.2f}x decode",
                 )

@@ -24,7 +24,7 @@ from .results import DetectOptions, DetectResult, Event, MediaInfo
 log = logging.getLogger(__name__)
 
 TRUNCATION_TOLERANCE_SECONDS = 1.0
-DEFAULT_PICTURE_FPS = 4.0  # pictures a second for detectors that look at whole frames
+DEFAULT_PICTURE_FPS = 2.0  # pictures a second for whole-frame detectors: one per half-second fusion slot
 PICTURE_SIZE = 224
 
 

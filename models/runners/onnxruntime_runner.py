@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +13,11 @@ from .base import InputSpec, Runner, RunnerError
 class OnnxRuntimeRunner(Runner):
     backend = "onnxruntime"
 
-    def __init__(self, path: Path, inputs: tuple[InputSpec, ...], outputs: tuple[str, ...], threads: int = 1):
+    def __init__(self, path: Path, inputs: tuple[InputSpec, ...], outputs: tuple[str, ...], threads: int = 0):
         super().__init__(inputs, outputs, "cpu")
         self.path = Path(path)
-        self.threads = threads
+        # Inference runs while decoding waits (one job is sequential), so it may use the cores; 0 = auto.
+        self.threads = threads or min(4, os.cpu_count() or 1)
         self.session = None
 
     def _activate(self) -> None:
