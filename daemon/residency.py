@@ -232,6 +232,9 @@ class ResidentModels:
         state = self.state(name)
         with self._lock:
             if state.entry.resident and state.loaded:
+                close = getattr(state.obj, "close", None)
+                if close is not None:
+                    close()  # releases the runner's session / device memory now, not at some later gc
                 state.obj = None
                 state.loaded, state.device, state.memory_bytes = False, "", 0
                 gc.collect()
