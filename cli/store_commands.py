@@ -17,6 +17,11 @@ def add_subparsers(msub: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.set_defaults(func=import_files)
+    p = msub.add_parser("build", help="export a pack to ONNX and build its TensorRT engine for a GPU")
+    p.add_argument("name")
+    p.add_argument("--device", default="cuda:0", help="GPU to build for (default: %(default)s)")
+    p.add_argument("--precision", choices=("fp16", "fp32"), default="fp16")
+    p.set_defaults(func=build)
     p = msub.add_parser("remove", help="delete an installed model pack")
     p.add_argument("name")
     p.set_defaults(func=remove)
@@ -57,6 +62,18 @@ def import_files(args: argparse.Namespace) -> int:
     finally:
         bar.done()
     print(f"{args.name} {pack.spec.version} installed in {pack.path}")
+    return 0
+
+
+def build(args: argparse.Namespace) -> int:
+    from avevents.models.build import build as build_pack
+
+    result = build_pack(args.name, args.device, args.precision, lambda message: print(message, file=sys.stderr))
+    print(f"ONNX: {result.onnx}")
+    if result.engine is None:
+        print(f"no TensorRT engine: {result.reason}")
+        return 1
+    print(f"TensorRT engine ({args.precision}, {args.device}): {result.engine}")
     return 0
 
 

@@ -50,19 +50,7 @@ class AudioSetTagger:
         return load_checkpoint(self.checkpoint, self.config, self.checkpoint_sha256)
 
     def onnx_path(self) -> Path:
-        """The ONNX export, made once per checkpoint and cached beside it."""
-        path = self.pack.path / "onnx" / f"{self.config.name}-{self.checkpoint_sha256[:12]}.onnx"
-        if not path.is_file():
-            path.parent.mkdir(exist_ok=True)
-            export_onnx(
-                self._build(),
-                torch.zeros(1, 1, 128, 200),
-                path,
-                MEL_INPUT.name,
-                list(OUTPUTS),
-                {"mel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
-            )
-        return path
+        return export_tagger_onnx(self.pack)
 
     def score(self, mel_windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Sigmoid scores [B, 527] and embeddings [B, C] of log-mel windows [B, 1, 128, T]."""
@@ -71,3 +59,23 @@ class AudioSetTagger:
 
     def close(self) -> None:
         self.runner.deactivate()
+
+
+def export_tagger_onnx(pack: InstalledPack) -> Path:
+    """The tagger's ONNX export (dynamic batch and frames), made once per checkpoint, cached in the pack."""
+    config = CHECKPOINTS[TAGGER_PACKS[pack.spec.name]]
+    files = {f["name"]: f for f in pack.manifest["files"]}
+    checkpoint = next(pack.file(n) for n in files if n.endswith(".pt"))
+    sha = files[checkpoint.name]["sha256"]
+    path = pack.path / "onnx" / f"{config.name}-{sha[:12]}.onnx"
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        export_onnx(
+            load_checkpoint(checkpoint, config, sha),
+            torch.zeros(1, 1, 128, 200),
+            path,
+            MEL_INPUT.name,
+            list(OUTPUTS),
+            {"mel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+        )
+    return path

@@ -43,18 +43,7 @@ class VisionEncoder:
         ).activate()
 
     def onnx_path(self) -> Path:
-        path = self.pack.path / "onnx" / f"mobilenet_v2-{self.weights_sha256[:12]}.onnx"
-        if not path.is_file():
-            path.parent.mkdir(exist_ok=True)
-            export_onnx(
-                load_tflite(self.weights),
-                torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE),
-                path,
-                "image",
-                list(OUTPUTS),
-                {"image": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
-            )
-        return path
+        return export_vision_onnx(self.pack)
 
     def encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(softmax probabilities [B, 1001], embeddings [B, 1280]) of uint8 frames [B, 224, 224, 3]."""
@@ -65,3 +54,21 @@ class VisionEncoder:
 
     def close(self) -> None:
         self.runner.deactivate()
+
+
+def export_vision_onnx(pack: InstalledPack) -> Path:
+    """The encoder's ONNX export (dynamic batch, 224x224), made once per weights file, cached in the pack."""
+    weights = pack.file("mobilenet_v2_1.0_224_quant.tflite")
+    sha = {f["name"]: f for f in pack.manifest["files"]}[weights.name]["sha256"]
+    path = pack.path / "onnx" / f"mobilenet_v2-{sha[:12]}.onnx"
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        export_onnx(
+            load_tflite(weights),
+            torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE),
+            path,
+            IMAGE_INPUT.name,
+            list(OUTPUTS),
+            {"image": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+        )
+    return path

@@ -1,0 +1,46 @@
+"""``avevents models build``: the ONNX export of a pack (what ONNX Runtime runs and TensorRT builds
+from) and, where TensorRT and a CUDA device exist, its engine for that GPU and precision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .catalog import TAGGER_PACKS
+from .runners import RunnerError
+from .store import ModelStore
+
+# Dynamic axes of each network as (min, opt, max): batches of windows / pictures, mel frames.
+TAGGER_RANGES = {"mel": {0: (1, 32, 64), 3: (32, 200, 1000)}}
+VISION_RANGES = {"image": {0: (1, 32, 64)}}
+
+
+@dataclass
+class BuildResult:
+    name: str
+    onnx: Path
+    engine: Path | None
+    reason: str = ""  # why no engine, when there is none
+
+
+def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=None) -> BuildResult:
+    pack = ModelStore().require(name)
+    if name in TAGGER_PACKS:
+        from .audioset import MEL_INPUT, OUTPUTS, export_tagger_onnx
+
+        onnx, inputs, outputs, ranges = export_tagger_onnx(pack), (MEL_INPUT,), OUTPUTS, TAGGER_RANGES
+    elif name == "mobilenet-v2-imagenet":
+        from .vision import IMAGE_INPUT, OUTPUTS, export_vision_onnx
+
+        onnx, inputs, outputs, ranges = export_vision_onnx(pack), (IMAGE_INPUT,), OUTPUTS, VISION_RANGES
+    else:
+        raise RunnerError(f"{name} has no network to build")
+    if progress:
+        progress(f"ONNX export ready: {onnx}")
+    try:
+        from .runners.tensorrt_runner import TensorRTRunner
+
+        runner = TensorRTRunner(name, onnx, pack.path / "engines", inputs, outputs, ranges, device, precision)
+        return BuildResult(name, onnx, runner.engine_path(progress))
+    except RunnerError as exc:
+        return BuildResult(name, onnx, None, str(exc))
