@@ -13,7 +13,8 @@ from .catalog import TAGGER_PACKS
 from .efficientat import CHECKPOINTS, load_checkpoint
 from .export import export_onnx
 from .mel import LogMel
-from .runners import InputSpec, choose_backend, make_runner
+from .runners import InputSpec, choose_backend
+from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
 log = logging.getLogger(__name__)
@@ -35,14 +36,18 @@ class AudioSetTagger:
         self.name = pack.spec.name
         self.version = pack.spec.version
         self.backend, self.device = choose_backend(backend, device)
-        self.runner = make_runner(
+        from .build import TAGGER_RANGES
+
+        self.runner = activate_with_fallback(
             self.backend,
             self.device,
             build=self._build,
             onnx_path=self.onnx_path,
             inputs=(MEL_INPUT,),
             outputs=OUTPUTS,
-        ).activate()
+            engine=(pack.spec.name, pack.path / "engines", TAGGER_RANGES),
+        )
+        self.backend, self.device = self.runner.backend, self.runner.device
         self.mel = LogMel()
         log.info("%s ready on %s (%s)", self.name, self.device, self.backend)
 

@@ -11,7 +11,8 @@ import torch
 from .export import export_onnx
 from .label_map import resolve
 from .mobilenet_v2 import IMAGE_SIZE, load_tflite, preprocess
-from .runners import InputSpec, choose_backend, make_runner
+from .runners import InputSpec, choose_backend
+from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,18 @@ class VisionEncoder:
         self.labels = pack.file("imagenet_labels.txt").read_text().splitlines()
         self.audioset_map = resolve(self.labels)  # AudioSet label -> ImageNet output indices
         self.backend, self.device = choose_backend(backend, device)
-        self.runner = make_runner(
+        from .build import VISION_RANGES
+
+        self.runner = activate_with_fallback(
             self.backend,
             self.device,
             build=lambda: load_tflite(self.weights),
             onnx_path=self.onnx_path,
             inputs=(IMAGE_INPUT,),
             outputs=OUTPUTS,
-        ).activate()
+            engine=(pack.spec.name, pack.path / "engines", VISION_RANGES),
+        )
+        self.backend, self.device = self.runner.backend, self.runner.device
 
     def onnx_path(self) -> Path:
         return export_vision_onnx(self.pack)

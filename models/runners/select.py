@@ -28,9 +28,8 @@ def choose_backend(requested: str = "", device: str = "") -> tuple[str, str]:
         return requested, device or ("cuda:0" if requested == "tensorrt" else "cpu")
     cuda = _cuda_available() and not device.startswith("cpu")
     if cuda and importlib.util.find_spec("tensorrt") is not None:
-        # The TensorRT runner builds from the ONNX export; until its engine exists, torch serves.
-        log.info("TensorRT is installed; using torch on CUDA until an engine is built (avevents models build)")
-        return "torch", device or "cuda:0"
+        log.info("CUDA and TensorRT found: using TensorRT on %s", device or "cuda:0")
+        return "tensorrt", device or "cuda:0"
     if cuda:
         log.info("no TensorRT: falling back to torch on %s", device or "cuda:0")
         return "torch", device or "cuda:0"
@@ -38,10 +37,28 @@ def choose_backend(requested: str = "", device: str = "") -> tuple[str, str]:
     return "onnxruntime", "cpu"
 
 
-def make_runner(backend: str, device: str, *, build, onnx_path, inputs, outputs, precision: str = "fp32"):
-    """A runner for ``backend`` (``build`` makes the torch module, ``onnx_path`` the ONNX file)."""
+def make_runner(
+    backend: str,
+    device: str,
+    *,
+    build,
+    onnx_path,
+    inputs,
+    outputs,
+    precision: str = "fp32",
+    engine: tuple | None = None,
+):
+    """A runner for ``backend`` (``build`` makes the torch module, ``onnx_path`` the ONNX file;
+    ``engine`` = (model name, engine cache folder, dynamic-axis ranges) for TensorRT)."""
     from .base import RunnerError
 
+    if backend == "tensorrt":
+        if engine is None:
+            raise RunnerError("this model has no TensorRT engine settings")
+        from .tensorrt_runner import TensorRTRunner
+
+        name, cache_dir, ranges = engine
+        return TensorRTRunner(name, onnx_path(), cache_dir, inputs, outputs, ranges, device, "fp16")
     if backend == "torch":
         from .torch_runner import TorchRunner
 
@@ -51,3 +68,23 @@ def make_runner(backend: str, device: str, *, build, onnx_path, inputs, outputs,
 
         return OnnxRuntimeRunner(onnx_path(), inputs, outputs)
     raise RunnerError(f"the {backend} runner is not available in this build; use torch or onnxruntime")
+
+
+def activate_with_fallback(backend: str, device: str, **kwargs):
+    """An active runner: ``backend`` if it starts, else the next of tensorrt -> torch cuda ->
+    onnxruntime cpu, each fallback logged with its reason."""
+    from .base import RunnerError
+
+    order = [(backend, device)]
+    if backend == "tensorrt":
+        order.append(("torch", device))
+    if backend != "onnxruntime":
+        order.append(("onnxruntime", "cpu"))
+    last: Exception | None = None
+    for name, dev in order:
+        try:
+            return make_runner(name, dev, **kwargs).activate()
+        except Exception as exc:  # any backend that cannot start (a CPU-only torch asserts) -> the next one
+            log.warning("the %s runner on %s did not start (%s); falling back", name, dev, exc)
+            last = exc
+    raise RunnerError(f"no runner could start: {last}")

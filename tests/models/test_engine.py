@@ -76,3 +76,27 @@ def test_models_build_makes_the_onnx_and_explains_a_missing_engine(tmp_path):
         assert out.returncode == 1 and "pip install 'avevents[trt]'" in out.stdout
     else:  # a machine with TensorRT: an engine, or the reason there is none (no GPU)
         assert "TensorRT engine" in out.stdout or "no TensorRT engine" in out.stdout
+
+
+def test_explicit_tensorrt_falls_back_with_reasons_logged(tmp_path, caplog):
+    """Asked for TensorRT where it cannot run, a model still loads: torch on CUDA is tried next, then
+    ONNX Runtime on the CPU, each step logged with its reason."""
+    import logging
+
+    import numpy as np
+    import torch
+
+    from avevents.models.audioset import AudioSetTagger
+
+    if importlib.util.find_spec("tensorrt") is not None and torch.cuda.is_available():
+        pytest.skip("TensorRT can run here: nothing to fall back from")
+    shared_or_skip("models", "efficientat-mn04-as")
+    pack = ModelStore(tmp_path / "store", SHARED / "models").pull("efficientat-mn04-as")
+    with caplog.at_level(logging.WARNING, logger="avevents.models.runners.select"):
+        tagger = AudioSetTagger(pack, backend="tensorrt", device="cuda:0")
+    expected = ("torch", "cuda:0") if torch.cuda.is_available() else ("onnxruntime", "cpu")
+    assert (tagger.backend, tagger.device) == expected
+    assert "tensorrt runner on cuda:0 did not start" in caplog.text
+    probs, embedding = tagger.score(np.zeros((2, 1, 128, 200), np.float32))
+    assert probs.shape == (2, 527) and embedding.shape == (2, 384)
+    tagger.close()
