@@ -205,16 +205,8 @@ class ModelStore:
 
     @staticmethod
     def _copy(source: Path, part: Path, name: str, progress, cancel) -> None:
-        total = source.stat().st_size
-        done = 0
         with open(source, "rb") as src, open(part, "wb") as dst:
-            while block := src.read(CHUNK):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled(f"pull of {name} cancelled")
-                dst.write(block)
-                done += len(block)
-                if progress:
-                    progress(name, done, total)
+            _pump(src, dst, name, 0, source.stat().st_size, progress, cancel)
 
     @staticmethod
     def _download(url: str, part: Path, name: str, progress, cancel) -> None:
@@ -238,18 +230,25 @@ class ModelStore:
             done = have if resumed else 0
             with open(part, "ab" if resumed else "wb") as fh:
                 try:
-                    while block := response.read(CHUNK):
-                        if cancel is not None and cancel.is_set():
-                            raise Cancelled(f"pull of {name} cancelled (run pull again to resume)")
-                        fh.write(block)
-                        done += len(block)
-                        if progress:
-                            progress(name, done, total)
+                    done = _pump(response, fh, name, done, total, progress, cancel)
                 except (http.client.HTTPException, OSError) as exc:
                     raise DownloadFailed(
-                        f"{name}: the download broke off at {done} bytes ({exc}); run pull again to resume"
+                        f"{name}: the download broke off at {part.stat().st_size} bytes ({exc}); "
+                        "run pull again to resume"
                     ) from None
             if total and done < total:
                 raise DownloadFailed(
                     f"{name}: the connection closed at {done} of {total} bytes; run pull again to resume"
                 )
+
+
+def _pump(src, dst, name: str, done: int, total: int, progress: ProgressFn | None, cancel) -> int:
+    """Copy ``src`` to ``dst`` in blocks, reporting progress and honouring ``cancel``; bytes done."""
+    while block := src.read(CHUNK):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"pull of {name} cancelled (run pull again to resume)")
+        dst.write(block)
+        done += len(block)
+        if progress:
+            progress(name, done, total)
+    return done

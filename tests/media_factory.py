@@ -94,52 +94,64 @@ def pick_words(count: int, offset: int = 0) -> list[str]:
     return chosen
 
 
+class _Soundtrack:
+    """Lays real words, music loops and claps over quiet noise, recording where each went."""
+
+    def __init__(self, rate: int, total: float, seed: int):
+        self.rate = rate
+        self.rng = np.random.default_rng(seed)
+        self.audio = synth.noise_floor(self.rng, int(total * rate), -55.0)
+        self.clip = Clip(Path(), duration=total)
+        self.cursor = 1.5
+
+    def place(self, signal: np.ndarray, at: float) -> float:
+        i = round(at * self.rate)
+        self.audio[i : i + len(signal)] += signal
+        return at + len(signal) / self.rate
+
+    def sentence(self, names: list[str]) -> None:
+        start = self.cursor
+        for k, word in enumerate(words(names, self.rate)):
+            self.cursor = self.place(word, self.cursor)
+            if k < len(names) - 1:
+                self.cursor += float(self.rng.uniform(0.12, 0.3))
+        self.clip.speech.append((round(start, 3), round(self.cursor, 3)))
+
+    def music(self, name: str, seconds: float) -> None:
+        loop = load_audio(SHARED / "media" / "sounds" / name, self.rate)
+        loop = np.tile(loop, int(np.ceil(seconds * self.rate / len(loop))))[: int(seconds * self.rate)]
+        self.place(loop / (np.abs(loop).max() + 1e-9) * 0.4, self.cursor)
+        self.clip.music.append((round(self.cursor, 3), round(self.cursor + seconds, 3)))
+        self.cursor += seconds
+
+    def finish(self) -> tuple[np.ndarray, Clip]:
+        assert self.cursor < self.clip.duration - 1.0, "the layout overran the clip"
+        return np.clip(self.audio, -1, 1), self.clip
+
+
 def speech_soundtrack(rate: int, seed: int = 1) -> tuple[np.ndarray, Clip]:
     """~26 s: two sentences of real words over -55 dBFS noise, a clap, a music loop and silences.
 
     Layout (seconds): silence 0-1.5, sentence 1, silence >= 3 s, clap, silence, sentence 2,
     silence, music 4 s, silence to the end.
     """
-    rng = np.random.default_rng(seed)
-    total = 26.0
-    audio = synth.noise_floor(rng, int(total * rate), -55.0)
-    clip = Clip(Path(), duration=total)
-    cursor = 1.5
-    clip.silence.append((0.0, cursor))
-
-    def place(signal: np.ndarray, at: float) -> float:
-        i = round(at * rate)
-        audio[i : i + len(signal)] += signal
-        return at + len(signal) / rate
-
-    def sentence(names: list[str]) -> None:
-        nonlocal cursor
-        start = cursor
-        for k, word in enumerate(words(names, rate)):
-            cursor = place(word, cursor)
-            if k < len(names) - 1:
-                cursor += float(rng.uniform(0.12, 0.3))
-        clip.speech.append((round(start, 3), round(cursor, 3)))
-
-    sentence(pick_words(5))
-    silence_start = cursor
-    cursor += 3.0
-    clip.silence.append((round(silence_start, 3), round(cursor, 3)))
-    clap_end = place(synth.clap(rng, rate), cursor)
-    clip.transients.append(round(cursor, 3))
-    cursor += 2.0
-    clip.silence.append((round(clap_end, 3), round(cursor, 3)))
-    sentence(pick_words(4, offset=3))
-    clip.silence.append((round(cursor, 3), round(cursor + 2.0, 3)))
-    cursor += 2.0
-    loop = load_audio(SHARED / "media" / "sounds" / "music_house_loop01.flac", rate)
-    loop = np.tile(loop, int(np.ceil(4.0 * rate / len(loop))))[: int(4.0 * rate)]
-    loop = loop / (np.abs(loop).max() + 1e-9) * 0.4
-    place(loop, cursor)
-    clip.music.append((round(cursor, 3), round(cursor + 4.0, 3)))
-    clip.silence.append((round(cursor + 4.0, 3), total))
-    assert cursor + 4.0 < total - 1.0, "the layout overran the clip"
-    return np.clip(audio, -1, 1), clip
+    t = _Soundtrack(rate, 26.0, seed)
+    silence = t.clip.silence
+    silence.append((0.0, t.cursor))
+    t.sentence(pick_words(5))
+    silence_start = t.cursor
+    t.cursor += 3.0
+    silence.append((round(silence_start, 3), round(t.cursor, 3)))
+    clap_end = t.place(synth.clap(t.rng, rate), t.cursor)
+    t.clip.transients.append(round(t.cursor, 3))
+    t.cursor += 2.0
+    silence.append((round(clap_end, 3), round(t.cursor, 3)))
+    t.sentence(pick_words(4, offset=3))
+    silence.append((round(t.cursor, 3), round(t.cursor + 2.0, 3)))
+    t.cursor += 2.0
+    t.music("music_house_loop01.flac", 4.0)
+    silence.append((round(t.cursor, 3), t.clip.duration))
+    return t.finish()
 
 
 def write_speech_clip(path: Path, with_video: bool = True) -> Clip:
@@ -217,40 +229,12 @@ def write_static_clip(path: Path, seconds: float = 6.0, moving: bool = False) ->
 
 def speech_and_music_soundtrack(rate: int, seed: int = 2) -> tuple[np.ndarray, Clip]:
     """~32 s: sentence, silence, 8 s of music, silence, sentence, silence, 6 s of other music, silence."""
-    rng = np.random.default_rng(seed)
-    total = 32.0
-    audio = synth.noise_floor(rng, int(total * rate), -55.0)
-    clip = Clip(Path(), duration=total)
-    cursor = 1.5
-
-    def place(signal: np.ndarray, at: float) -> float:
-        i = round(at * rate)
-        audio[i : i + len(signal)] += signal
-        return at + len(signal) / rate
-
-    def sentence(names: list[str]) -> None:
-        nonlocal cursor
-        start = cursor
-        for k, word in enumerate(words(names, rate)):
-            cursor = place(word, cursor)
-            if k < len(names) - 1:
-                cursor += float(rng.uniform(0.12, 0.3))
-        clip.speech.append((round(start, 3), round(cursor, 3)))
-
-    def music(name: str, seconds: float) -> None:
-        nonlocal cursor
-        loop = load_audio(SHARED / "media" / "sounds" / name, rate)
-        loop = np.tile(loop, int(np.ceil(seconds * rate / len(loop))))[: int(seconds * rate)]
-        place(loop / (np.abs(loop).max() + 1e-9) * 0.4, cursor)
-        clip.music.append((round(cursor, 3), round(cursor + seconds, 3)))
-        cursor += seconds
-
-    sentence(pick_words(5))
-    cursor += 2.0
-    music("music_chiptune2.flac", 8.0)
-    cursor += 2.0
-    sentence(pick_words(4, offset=3))
-    cursor += 2.0
-    music("music_house_loop01.flac", 6.0)
-    assert cursor < total - 1.0, "the layout overran the clip"
-    return np.clip(audio, -1, 1), clip
+    t = _Soundtrack(rate, 32.0, seed)
+    t.sentence(pick_words(5))
+    t.cursor += 2.0
+    t.music("music_chiptune2.flac", 8.0)
+    t.cursor += 2.0
+    t.sentence(pick_words(4, offset=3))
+    t.cursor += 2.0
+    t.music("music_house_loop01.flac", 6.0)
+    return t.finish()
