@@ -159,6 +159,21 @@ class DaemonClient:
     def remove_model(self, name: str) -> pb.ModelInfo:
         return self._call(self._stub.RemoveModel, pb.RemoveModelRequest(name=name))
 
+    def build_engine(
+        self, name: str, device: str = "", precision: str = "", on_progress: Callable[[str], None] | None = None
+    ) -> pb.BuildEngineResult:
+        """ONNX export and TensorRT engine of a pack in the daemon; ``on_progress`` sees each stage."""
+        request = pb.BuildEngineRequest(name=name, device=device, precision=precision)
+        try:
+            for message in self._stub.BuildEngine(request, metadata=self._metadata):
+                if message.HasField("result"):
+                    return message.result
+                if on_progress is not None:
+                    on_progress(message.progress)
+        except grpc.RpcError as err:
+            raise from_rpc_error(err) from None
+        raise AvEventsError("the daemon closed the build without a result")
+
     def set_device(self, device: str, model: str = "") -> pb.SetDeviceResponse:
         return self._call(self._stub.SetDevice, pb.SetDeviceRequest(device=device, model=model), timeout=300)
 

@@ -291,6 +291,42 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         except Exception as exc:
             await _abort(context, exc)
 
+    async def BuildEngine(self, request, context):
+        from avevents.models.build import build
+
+        loop = asyncio.get_running_loop()
+        updates: asyncio.Queue = asyncio.Queue()
+        try:
+            if request.precision not in ("", "fp16", "fp32"):
+                raise InvalidRequest(f"precision must be fp16 or fp32, got {request.precision!r}")
+            work = loop.run_in_executor(
+                self.executor,
+                lambda: build(
+                    request.name,
+                    request.device or "cuda:0",
+                    request.precision or "fp16",
+                    lambda message: loop.call_soon_threadsafe(updates.put_nowait, message),
+                ),
+            )
+            while True:
+                getter = asyncio.ensure_future(updates.get())
+                done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield pb.BuildEngineResponse(progress=getter.result())
+                    continue
+                getter.cancel()
+                break
+            result = work.result()
+            yield pb.BuildEngineResponse(
+                result=pb.BuildEngineResult(
+                    onnx_path=str(result.onnx), engine_path=str(result.engine or ""), reason=result.reason
+                )
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await _abort(context, exc)
+
     async def SetDevice(self, request, context):
         try:
             loop = asyncio.get_running_loop()

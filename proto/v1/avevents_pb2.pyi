@@ -376,3 +376,31 @@ class SetDeviceResponse(_message.Message):
     default_device: str
     models: _containers.RepeatedCompositeFieldContainer[ModelInfo]
     def __init__(self, default_device: _Optional[str] = ..., models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ...) -> None: ...
+
+class BuildEngineRequest(_message.Message):
+    __slots__ = ("name", "device", "precision")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    DEVICE_FIELD_NUMBER: _ClassVar[int]
+    PRECISION_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    device: str
+    precision: str
+    def __init__(self, name: _Optional[str] = ..., device: _Optional[str] = ..., precision: _Optional[str] = ...) -> None: ...
+
+class BuildEngineResult(_message.Message):
+    __slots__ = ("onnx_path", "engine_path", "reason")
+    ONNX_PATH_FIELD_NUMBER: _ClassVar[int]
+    ENGINE_PATH_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    onnx_path: str
+    engine_path: str
+    reason: str
+    def __init__(self, onnx_path: _Optional[str] = ..., engine_path: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class BuildEngineResponse(_message.Message):
+    __slots__ = ("progress", "result")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    progress: str
+    result: BuildEngineResult
+    def __init__(self, progress: _Optional[str] = ..., result: _Optional[_Union[BuildEngineResult, _Mapping]] = ...) -> None: ...

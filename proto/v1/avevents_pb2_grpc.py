@@ -84,6 +84,11 @@ class AvEventsStub:
                 request_serializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.SerializeToString,
                 response_deserializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.FromString,
                 _registered_method=True)
+        self.BuildEngine = channel.unary_stream(
+                '/avevents.v1.AvEvents/BuildEngine',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.FromString,
+                _registered_method=True)
 
 
 class AvEventsServicer:
@@ -152,6 +157,13 @@ class AvEventsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BuildEngine(self, request, context):
+        """ONNX export of a pack, then its TensorRT engine for a GPU and precision (progress streamed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AvEventsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -204,6 +216,11 @@ def add_AvEventsServicer_to_server(servicer, server):
                     servicer.SetDevice,
                     request_deserializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.FromString,
                     response_serializer=avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.SerializeToString,
+            ),
+            'BuildEngine': grpc.unary_stream_rpc_method_handler(
+                    servicer.BuildEngine,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -476,6 +493,33 @@ class AvEvents:
             '/avevents.v1.AvEvents/SetDevice',
             avevents_dot_v1_dot_avevents__pb2.SetDeviceRequest.SerializeToString,
             avevents_dot_v1_dot_avevents__pb2.SetDeviceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BuildEngine(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/avevents.v1.AvEvents/BuildEngine',
+            avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.FromString,
             options,
             channel_credentials,
             insecure,

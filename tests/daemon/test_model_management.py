@@ -73,3 +73,22 @@ def test_set_device(store_daemon):
         with pytest.raises(errors.ModelUnavailable):
             client.set_device("cuda:0", model="silero-vad")  # CPU-only model
         assert client.set_device("cpu", model="silero-vad").default_device == "cpu"
+
+
+def test_build_engine_streams_progress_and_explains_a_missing_engine(store_daemon):
+    import importlib.util
+    from pathlib import Path
+
+    d, _ = store_daemon
+    stages = []
+    with d.client() as client:
+        client.pull_model(MN04)
+        result = client.build_engine(MN04, on_progress=stages.append)
+        assert Path(result.onnx_path).is_file() and result.onnx_path.endswith(".onnx")
+        assert any("ONNX export ready" in s for s in stages)
+        if importlib.util.find_spec("tensorrt") is None:
+            assert not result.engine_path and "avevents[trt]" in result.reason
+        with pytest.raises(errors.InvalidRequest, match="precision"):
+            client.build_engine(MN04, precision="int4")
+        with pytest.raises(errors.UnknownModel):
+            client.build_engine("nope")
