@@ -100,39 +100,19 @@ def detect(
         else item.detector.create(models, info)
         for item in runnable
     ]
-    audio_by_rate: dict[int, list[Detector]] = {}
-    video_detectors: list[Detector] = []
-    for det in detectors:
-        if det.spec.modality in ("audio", "av") and info.has_audio:
-            audio_by_rate.setdefault(det.spec.sample_rate, []).append(det)
-        if det.spec.modality in ("video", "av") and info.has_video:
-            video_detectors.append(det)
-    wants_pictures = any(d.spec.pictures for d in video_detectors)
-    settings = DecodeSettings(
-        audio_rates=tuple(audio_by_rate),
-        luma_thumbnails=any(d.spec.luma_thumbnails for d in video_detectors),
-        picture_fps=(options.video_analysis_fps or DEFAULT_PICTURE_FPS) if wants_pictures else 0.0,
-        picture_size=PICTURE_SIZE,
-        picture_square=True,
-        audio_stream=info.audio_stream,
-    )
-
-    decode_report = DecodeReport()
     total = max(end - start, 1e-9)
-    next_report = 0.0
-    for item in decode(info, settings, start, end, cancel, decode_report):
-        if isinstance(item, AudioBlock):
-            for det in audio_by_rate[item.rate]:
-                det.feed_audio(item)
-            done = item.start_seconds + len(item.samples) / item.rate - start
-        else:
-            for det in video_detectors:
-                det.feed_video(item)
-            done = item.time_seconds - start
+    next_report = [0.0]
+
+    def on_media_time(seconds: float) -> None:
         now = time.monotonic()
-        if now >= next_report:
-            next_report = now + 0.25
+        if now >= next_report[0]:
+            next_report[0] = now + 0.25
+            done = seconds - start
             report(ProgressUpdate("analysing", min(done / total, 1.0) * 0.98, max(done, 0.0), total))
+
+    settings, decode_report = run_detectors(
+        info, detectors, start, end, options.video_analysis_fps or DEFAULT_PICTURE_FPS, cancel, on_media_time
+    )
 
     report(ProgressUpdate("post-processing", 0.98, total, total))
     warnings.extend(decode_report.warnings)
@@ -189,6 +169,48 @@ def detect(
     report(ProgressUpdate("done", 1.0, total, total))
     log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
     return result
+
+
+def run_detectors(
+    info: MediaInfo,
+    detectors: list[Detector],
+    start: float,
+    end: float,
+    picture_fps: float = DEFAULT_PICTURE_FPS,
+    cancel: threading.Event | None = None,
+    on_media_time: Callable[[float], None] | None = None,
+) -> tuple[DecodeSettings, DecodeReport]:
+    """Decode ``info`` once between ``start`` and ``end`` with what the detectors need (audio at their
+    rates, thumbnails, pictures) and feed each of them its share; ``on_media_time`` sees the media time
+    reached after each item."""
+    audio_by_rate: dict[int, list[Detector]] = {}
+    video_detectors: list[Detector] = []
+    for det in detectors:
+        if det.spec.modality in ("audio", "av") and info.has_audio:
+            audio_by_rate.setdefault(det.spec.sample_rate, []).append(det)
+        if det.spec.modality in ("video", "av") and info.has_video:
+            video_detectors.append(det)
+    settings = DecodeSettings(
+        audio_rates=tuple(audio_by_rate),
+        luma_thumbnails=any(d.spec.luma_thumbnails for d in video_detectors),
+        picture_fps=picture_fps if any(d.spec.pictures for d in video_detectors) else 0.0,
+        picture_size=PICTURE_SIZE,
+        picture_square=True,
+        audio_stream=info.audio_stream,
+    )
+    decode_report = DecodeReport()
+    for item in decode(info, settings, start, end, cancel, decode_report):
+        if isinstance(item, AudioBlock):
+            for det in audio_by_rate[item.rate]:
+                det.feed_audio(item)
+            reached = item.start_seconds + len(item.samples) / item.rate
+        else:
+            for det in video_detectors:
+                det.feed_video(item)
+            reached = item.time_seconds
+        if on_media_time is not None:
+            on_media_time(reached)
+    return settings, decode_report
 
 
 def _unit(value: float | None) -> float | None:

@@ -15,9 +15,8 @@ import numpy as np
 
 from .detectors.audiovisual import AudioVisualDetector
 from .detectors.registry import TAGGER_MODEL
-from .media.decode import AudioBlock, DecodeSettings, decode
 from .media.probe import probe
-from .pipeline import DEFAULT_PICTURE_FPS, PICTURE_SIZE
+from .pipeline import run_detectors
 from .residency import ResidentModels
 
 CONDITIONS = ("normal", "muted audio", "blurred video", "audio noise")
@@ -91,17 +90,7 @@ def modality_attention(path: Path, label: str, models: ResidentModels) -> Attent
     """Mean attention and scores of the audio-visual detector for ``label`` over the whole file."""
     info = probe(path)
     detector = AudioVisualDetector.create_for(models, info, [label], TAGGER_MODEL)
-    settings = DecodeSettings(
-        audio_rates=(detector.spec.sample_rate,),
-        picture_fps=DEFAULT_PICTURE_FPS,
-        picture_size=PICTURE_SIZE,
-        picture_square=True,
-    )
-    for item in decode(info, settings):
-        if isinstance(item, AudioBlock):
-            detector.feed_audio(item)
-        else:
-            detector.feed_video(item)
+    run_detectors(info, [detector], 0.0, info.duration_seconds)
     track = detector.finish()[0]
 
     def mean(values: np.ndarray) -> float:

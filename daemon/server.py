@@ -17,6 +17,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import grpc
@@ -127,42 +128,48 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         except Exception as exc:
             await _abort(context, exc)
 
-    async def _run(self, path: str, options, cancel: threading.Event):
+    async def _in_worker(self, work, cancel: threading.Event | None = None):
+        """Run ``work(report)`` in a worker thread, yielding ``(False, update)`` for each ``report(update)``
+        it makes and finally ``(True, its result)``. If the call is abandoned (client gone, shutdown),
+        ``cancel`` is set and the worker is waited for before the cancellation goes on."""
         loop = asyncio.get_running_loop()
         updates: asyncio.Queue = asyncio.Queue()
-
-        def on_progress(update: pipeline.ProgressUpdate) -> None:
-            loop.call_soon_threadsafe(updates.put_nowait, update)
-
-        work = loop.run_in_executor(
-            self.executor, lambda: pipeline.detect(path, options, self.models, cancel, on_progress)
+        future = loop.run_in_executor(
+            self.executor, lambda: work(lambda update: loop.call_soon_threadsafe(updates.put_nowait, update))
         )
         try:
             while True:
                 getter = asyncio.ensure_future(updates.get())
-                done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    u = getter.result()
-                    yield pb.DetectResponse(
-                        progress=pb.Progress(
-                            stage=u.stage,
-                            fraction=u.fraction,
-                            media_seconds_done=u.media_seconds_done,
-                            media_seconds_total=u.media_seconds_total,
-                            message=u.message,
-                        )
-                    )
-                    continue
-                getter.cancel()
-                break
-            result = work.result()
+                done, _ = await asyncio.wait({future, getter}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                yield False, getter.result()
+            result = future.result()
         except BaseException:
-            cancel.set()
-            # Keep the slot until the worker has really stopped (it checks ``cancel`` per packet).
+            if cancel is not None:
+                cancel.set()
+            # Keep the job's slot until the worker has really stopped (it checks ``cancel`` as it goes).
             with contextlib.suppress(BaseException):
-                await asyncio.wait_for(asyncio.shield(work), timeout=10)
+                await asyncio.wait_for(asyncio.shield(future), timeout=10)
             raise
-        yield pb.DetectResponse(result=convert.result_to_pb(result))
+        yield True, result
+
+    async def _run(self, path: str, options, cancel: threading.Event):
+        detect = partial(pipeline.detect, path, options, self.models, cancel)
+        async for finished, value in self._in_worker(detect, cancel):
+            if finished:
+                yield pb.DetectResponse(result=convert.result_to_pb(value))
+            else:
+                yield pb.DetectResponse(
+                    progress=pb.Progress(
+                        stage=value.stage,
+                        fraction=value.fraction,
+                        media_seconds_done=value.media_seconds_done,
+                        media_seconds_total=value.media_seconds_total,
+                        message=value.message,
+                    )
+                )
 
     async def GetStatus(self, request, context):
         return pb.Status(
@@ -230,36 +237,24 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         from avevents.models.store import ModelStore
 
         cancel = threading.Event()
-        loop = asyncio.get_running_loop()
-        updates: asyncio.Queue = asyncio.Queue()
-        last = [0.0]
 
-        def on_progress(name: str, done: int, total: int) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 0.1 or (total and done >= total):
-                last[0] = now
-                loop.call_soon_threadsafe(
-                    updates.put_nowait, pb.PullProgress(file=name, bytes_done=done, bytes_total=total)
-                )
+        def pull(report) -> None:
+            last = [0.0]
+
+            def on_progress(name: str, done: int, total: int) -> None:
+                now = time.monotonic()
+                if now - last[0] >= 0.1 or (total and done >= total):  # at most ten updates a second
+                    last[0] = now
+                    report(pb.PullProgress(file=name, bytes_done=done, bytes_total=total))
+
+            ModelStore().pull(request.name, on_progress, cancel)  # a cancelled pull's .part file resumes later
 
         try:
-            work = loop.run_in_executor(self.executor, lambda: ModelStore().pull(request.name, on_progress, cancel))
-            try:
-                while True:
-                    getter = asyncio.ensure_future(updates.get())
-                    done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
-                    if getter in done:
-                        yield pb.PullModelResponse(progress=getter.result())
-                        continue
-                    getter.cancel()
-                    break
-                work.result()
-            except BaseException:
-                cancel.set()  # the .part file stays: the next pull resumes
-                with contextlib.suppress(BaseException):
-                    await asyncio.wait_for(asyncio.shield(work), timeout=10)
-                raise
-            yield pb.PullModelResponse(model=self._pack_info(request.name))
+            async for finished, value in self._in_worker(pull, cancel):
+                if finished:
+                    yield pb.PullModelResponse(model=self._pack_info(request.name))
+                else:
+                    yield pb.PullModelResponse(progress=value)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -294,34 +289,19 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
     async def BuildEngine(self, request, context):
         from avevents.models.build import build
 
-        loop = asyncio.get_running_loop()
-        updates: asyncio.Queue = asyncio.Queue()
         try:
             if request.precision not in ("", "fp16", "fp32"):
                 raise InvalidRequest(f"precision must be fp16 or fp32, got {request.precision!r}")
-            work = loop.run_in_executor(
-                self.executor,
-                lambda: build(
-                    request.name,
-                    request.device or "cuda:0",
-                    request.precision or "fp16",
-                    lambda message: loop.call_soon_threadsafe(updates.put_nowait, message),
-                ),
-            )
-            while True:
-                getter = asyncio.ensure_future(updates.get())
-                done, _ = await asyncio.wait({work, getter}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    yield pb.BuildEngineResponse(progress=getter.result())
+            work = partial(build, request.name, request.device or "cuda:0", request.precision or "fp16")
+            async for finished, value in self._in_worker(work):
+                if not finished:
+                    yield pb.BuildEngineResponse(progress=value)
                     continue
-                getter.cancel()
-                break
-            result = work.result()
-            yield pb.BuildEngineResponse(
-                result=pb.BuildEngineResult(
-                    onnx_path=str(result.onnx), engine_path=str(result.engine or ""), reason=result.reason
+                yield pb.BuildEngineResponse(
+                    result=pb.BuildEngineResult(
+                        onnx_path=str(value.onnx), engine_path=str(value.engine or ""), reason=value.reason
+                    )
                 )
-            )
         except asyncio.CancelledError:
             raise
         except Exception as exc:
