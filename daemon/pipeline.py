@@ -221,7 +221,7 @@ def _truncation_warnings(info: MediaInfo, report: DecodeReport, settings: Decode
     """Say so when the streams stop well before the duration the container declares."""
     warnings = []
     for kind, last, wanted in (
-        ("video", report.last_video_seconds, settings.luma_thumbnails),
+        ("video", report.last_video_seconds, settings.luma_thumbnails or settings.picture_fps > 0),
         ("audio", report.last_audio_seconds, bool(settings.audio_rates)),
     ):
         if wanted and last is not None and last < end - TRUNCATION_TOLERANCE_SECONDS:

@@ -69,3 +69,13 @@ def test_events_carry_both_confidences_and_attention(av_store, run_detect, speec
     assert speech and all(s.video_confidence is None for s in speech)  # no visual counterpart
     audio_only = run_detect(speech_wav.path, pack="audioset", labels=("Dog",))
     assert any("use the audio alone (attention 1/0)" in w for w in audio_only.warnings)
+
+
+def test_truncated_picture_stream_is_reported(av_store, run_detect, tmp_path):
+    """Only pictures are decoded for fused labels (no cut detection): a video cut short is still said."""
+    whole = perturb(shared_or_skip(*DOG_CLIP), "normal", tmp_path / "dog.mkv")
+    data = whole.read_bytes()
+    short = tmp_path / "dog_short.mkv"
+    short.write_bytes(data[: int(len(data) * 0.5)])
+    result = run_detect(short, pack="audioset", labels=("Dog",))
+    assert any(w.startswith("the video stops at") for w in result.warnings), result.warnings
