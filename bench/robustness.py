@@ -1,9 +1,10 @@
 """Modality attention under damage, as in the seeds: mute the audio, blur the video, add noise.
 
-    AVEVENTS_MODEL_MIRROR=../shared/models python bench/robustness.py [CLIP LABEL ...]
+    AVEVENTS_MODEL_MIRROR=../shared/models python bench/robustness.py [--pack FUSION_PACK] [CLIP LABEL ...]
 
 Defaults to the shared real clips with a visible sound source (a barking dog, a ukulele). Installs the
 tagger and the frame encoder from the mirror into a temporary store when they are not installed.
+``--pack`` measures a trained fusion pack (learned attention) instead of the zero-shot rule.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def main(argv: list[str]) -> int:
     from avevents.daemon.robustness import CONDITIONS, modality_attention, perturb
     from avevents.models.store import ModelStore
 
+    pack = ""
+    if argv[:1] == ["--pack"]:
+        pack, argv = argv[1], argv[2:]
     store = ModelStore()
     needed = ("efficientat-mn04-as", "mobilenet-v2-imagenet")
     if any(store.installed(n) is None for n in needed):
@@ -42,7 +46,7 @@ def main(argv: list[str]) -> int:
     for clip, label in cases:
         for condition in CONDITIONS:
             copy = perturb(clip, condition, work / f"{clip.stem}-{condition.replace(' ', '_')}.mp4")
-            a = modality_attention(copy, label, models)
+            a = modality_attention(copy, label, models, pack)
             print(
                 f"{clip.name[:22]:22} {label:8} {condition:14} {a.audio_weight:8.3f} {a.video_weight:8.3f} "
                 f"{a.audio_score:6.3f} {a.video_score:6.3f} {a.fused_score:6.3f}"

@@ -36,6 +36,7 @@ class ModelEntry:
     loader: Callable[[str], object]  # device -> the loaded model
     devices: tuple[str, ...] = ("cpu",)
     resident: bool = True  # False: signal processing with nothing to load
+    local: bool = False  # a trained pack found in the store, not from the catalog
 
 
 @dataclass
@@ -63,7 +64,7 @@ def _catalog() -> list[ModelEntry]:
             loader=lambda device: silero_vad.SileroVad(),
         )
     ]
-    from avevents.models.catalog import PACKS, TAGGER_PACKS
+    from avevents.models.catalog import PACKS, TAGGER_PACKS, VISION_PACKS
 
     for name in TAGGER_PACKS:
         spec = PACKS[name]
@@ -80,20 +81,21 @@ def _catalog() -> list[ModelEntry]:
                 devices=("cpu", "cuda"),
             )
         )
-    vision = PACKS["mobilenet-v2-imagenet"]
-    entries.append(
-        ModelEntry(
-            name=vision.name,
-            version=vision.version,
-            pack=AUDIOSET_PACK,
-            task=vision.task,
-            labels=("video evidence for AudioSet labels",),
-            source=vision.source,
-            licence=vision.licence,
-            loader=lambda device: _load_vision(device),
-            devices=("cpu", "cuda"),
+    for name in VISION_PACKS:
+        vision = PACKS[name]
+        entries.append(
+            ModelEntry(
+                name=vision.name,
+                version=vision.version,
+                pack=AUDIOSET_PACK,
+                task=vision.task,
+                labels=("video evidence for AudioSet labels",),
+                source=vision.source,
+                licence=vision.licence,
+                loader=lambda device, name=name: _load_vision(name, device),
+                devices=("cpu", "cuda"),
+            )
         )
-    )
     for det in BUILTIN_DETECTORS:
         if getattr(det, "model_name", None):
             continue
@@ -121,11 +123,35 @@ def _load_tagger(name: str, device: str = "") -> object:
     return AudioSetTagger(ModelStore().require(name), device=device)
 
 
-def _load_vision(device: str = "") -> object:
+def _load_vision(name: str, device: str = "") -> object:
     from avevents.models.store import ModelStore
-    from avevents.models.vision import VISION_PACK, VisionEncoder
+    from avevents.models.vision import VisionEncoder
 
-    return VisionEncoder(ModelStore().require(VISION_PACK), device=device)
+    return VisionEncoder(ModelStore().require(name), device=device)
+
+
+def _load_fusion(name: str, device: str = "") -> object:
+    from avevents.models.fusion_pack import FusionModel
+    from avevents.models.store import ModelStore
+
+    return FusionModel(ModelStore().require(name), device=device)
+
+
+def _fusion_entry(pack) -> ModelEntry:
+    """A trained fusion pack (local, found in the store): its own pack of labels."""
+    spec = pack.spec
+    return ModelEntry(
+        name=spec.name,
+        version=spec.version,
+        pack=spec.name,
+        task=spec.task,
+        labels=(spec.description,),
+        source=f"trained on this machine, installed {pack.manifest.get('installed_at', '?')}",
+        licence=spec.licence,
+        loader=lambda device: _load_fusion(spec.name, device),
+        devices=("cpu", "cuda"),
+        local=True,
+    )
 
 
 def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:
@@ -166,12 +192,23 @@ class ResidentModels:
 
     def refresh_store(self) -> None:
         """Re-read which store packs are installed (after a pull, import or remove)."""
+        from avevents.models.catalog import is_fusion_pack
         from avevents.models.store import ModelStore
 
         store = ModelStore()
         with self._lock:
+            local = {p.spec.name: p for p in map(store.installed, store.local_names()) if is_fusion_pack(p)}
+            for name, pack in local.items():
+                entry = _fusion_entry(pack)
+                if name not in self._states or self._states[name].entry.source != entry.source:
+                    if name in self._states:
+                        self.unload(name)  # retrained under the same name: the new weights load next
+                    self._states[name] = ModelState(entry)
+            for name in [n for n, st in self._states.items() if st.entry.local and n not in local]:
+                self.unload(name)
+                del self._states[name]
             for state in self._states.values():
-                if state.entry.pack == AUDIOSET_PACK:
+                if state.entry.pack == AUDIOSET_PACK or state.entry.local:
                     pack = store.installed(state.entry.name)
                     state.available = pack is not None
                     state.detail = str(pack.path) if pack else f"not installed: avevents models pull {state.entry.name}"
@@ -182,6 +219,8 @@ class ResidentModels:
 
     def state(self, name: str) -> ModelState:
         with self._lock:
+            if name not in self._states:
+                self.refresh_store()  # a pack trained since the last look
             if name not in self._states:
                 raise UnknownModel(f"unknown model {name!r} (models: {', '.join(self._states)})")
             return self._states[name]

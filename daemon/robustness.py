@@ -14,7 +14,9 @@ import av
 import numpy as np
 
 from .detectors.audiovisual import AudioVisualDetector
-from .detectors.registry import TAGGER_MODEL
+from .detectors.fusion import FusionDetector
+from .detectors.registry import TAGGER_MODEL, fusion_packs
+from .errors import UnknownPack
 from .media.probe import probe
 from .pipeline import run_detectors
 from .residency import ResidentModels
@@ -86,10 +88,16 @@ class Attention:
     fused_score: float
 
 
-def modality_attention(path: Path, label: str, models: ResidentModels) -> Attention:
-    """Mean attention and scores of the audio-visual detector for ``label`` over the whole file."""
+def modality_attention(path: Path, label: str, models: ResidentModels, pack: str = "") -> Attention:
+    """Mean attention and scores for ``label`` over the whole file: of the zero-shot audio-visual
+    detector, or of the trained fusion pack ``pack`` when one is named."""
     info = probe(path)
-    detector = AudioVisualDetector.create_for(models, info, [label], TAGGER_MODEL)
+    if pack:
+        if pack not in fusion_packs():
+            raise UnknownPack(f"{pack!r} is not an installed fusion pack (installed: {', '.join(fusion_packs())})")
+        detector = FusionDetector.create_for(models, info, [label], pack)
+    else:
+        detector = AudioVisualDetector.create_for(models, info, [label], TAGGER_MODEL)
     run_detectors(info, [detector], 0.0, info.duration_seconds)
     track = detector.finish()[0]
 

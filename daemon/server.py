@@ -220,7 +220,9 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         self.models.refresh_store()
         if name in {s.entry.name for s in self.models.states()}:
             return convert.model_to_pb(self.models.state(name))
-        spec = PACKS[name]
+        spec = PACKS.get(name)
+        if spec is None:  # a local pack, just removed
+            return pb.ModelInfo(name=name, pack="store", available=False, detail="removed (a pack made here)")
         pack = ModelStore().installed(name)
         return pb.ModelInfo(
             name=name,

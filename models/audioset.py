@@ -10,7 +10,7 @@ import torch
 
 from .audioset_labels import LabelSet, read_labels
 from .catalog import TAGGER_PACKS
-from .efficientat import CHECKPOINTS, load_checkpoint
+from .efficientat import CHECKPOINTS, LAST_CHANNELS, load_checkpoint
 from .export import export_onnx
 from .mel import LogMel
 from .runners import InputSpec, choose_backend
@@ -35,6 +35,7 @@ class AudioSetTagger:
         self.labels = LabelSet(read_labels(pack.file("class_labels_indices.csv")))
         self.name = pack.spec.name
         self.version = pack.spec.version
+        self.embedding_dim = self.config.channels(LAST_CHANNELS)
         self.backend, self.device = choose_backend(backend, device)
         from .build import TAGGER_RANGES
 

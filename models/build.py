@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import TAGGER_PACKS
+from .catalog import TAGGER_PACKS, VISION_PACKS, is_fusion_pack
 from .runners import RunnerError
 from .store import ModelStore
 
@@ -29,10 +29,16 @@ def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=N
         from .audioset import MEL_INPUT, OUTPUTS, export_tagger_onnx
 
         onnx, inputs, outputs, ranges = export_tagger_onnx(pack), (MEL_INPUT,), OUTPUTS, TAGGER_RANGES
-    elif name == "mobilenet-v2-imagenet":
+    elif name in VISION_PACKS:
         from .vision import IMAGE_INPUT, OUTPUTS, export_vision_onnx
 
         onnx, inputs, outputs, ranges = export_vision_onnx(pack), (IMAGE_INPUT,), OUTPUTS, VISION_RANGES
+    elif is_fusion_pack(pack):
+        from .fusion import OUTPUTS, FusionConfig
+        from .fusion_pack import CONFIG_FILE, export_fusion_onnx, fusion_io
+
+        inputs, ranges = fusion_io(FusionConfig.from_json(pack.file(CONFIG_FILE).read_text()))
+        onnx, outputs = export_fusion_onnx(pack), OUTPUTS
     else:
         raise RunnerError(f"{name} has no network to build")
     if progress:

@@ -31,6 +31,15 @@ class PackSpec:
         raise KeyError(name)
 
 
+# The task of packs trained on this machine (local packs) that hold a modality-attention fusion network.
+FUSION_TASK = "audio-visual event fusion (modality attention)"
+
+
+def is_fusion_pack(pack) -> bool:
+    """``pack``: an installed pack (or None)."""
+    return pack is not None and pack.manifest.get("task") == FUSION_TASK
+
+
 # Packs holding an EfficientAT tagger, and the checkpoint configuration each uses.
 TAGGER_PACKS = {"efficientat-mn04-as": "mn04_as", "efficientat-mn10-as": "mn10_as"}
 
@@ -48,6 +57,15 @@ TAGGER_INPUT = {
     "window_seconds": 2.0,
     "hop_seconds": 0.5,
 }
+
+IMAGENET_LABELS = PackFile(
+    "imagenet_labels.txt",
+    "https://github.com/google-coral/test_data/raw/master/imagenet_labels.txt",
+    "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
+    21686,
+)
+# Packs holding a frame encoder (ImageNet classifier with an embedding), in order of preference.
+VISION_PACKS = ("mobilenet-v2-imagenet", "resnet18-imagenet")
 
 PACKS: dict[str, PackSpec] = {
     "efficientat-mn04-as": PackSpec(
@@ -92,12 +110,7 @@ PACKS: dict[str, PackSpec] = {
                 "7aad0c74c5e3c06e5eb3c827e13304fdd68a83da6087d92ee169c24ff9fd4776",
                 3610798,
             ),
-            PackFile(
-                "imagenet_labels.txt",
-                "https://github.com/google-coral/test_data/raw/master/imagenet_labels.txt",
-                "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
-                21686,
-            ),
+            IMAGENET_LABELS,
         ),
         input_spec={"image_size": 224, "frames_per_second": 4.0},
     ),
@@ -109,7 +122,10 @@ PACKS: dict[str, PackSpec] = {
         licence="BSD-3-Clause (torchvision)",
         source="https://download.pytorch.org/models/ (torchvision)",
         # torchvision publishes only the first 8 hex digits of the sha256 (in the file name: f37072fd).
-        files=(PackFile("resnet18-f37072fd.pth", "https://download.pytorch.org/models/resnet18-f37072fd.pth", None),),
+        files=(
+            PackFile("resnet18-f37072fd.pth", "https://download.pytorch.org/models/resnet18-f37072fd.pth", None),
+            IMAGENET_LABELS,  # line 0 is "background"; ResNet18's 1000 outputs are lines 1..1000
+        ),
         input_spec={"image_size": 224, "frames_per_second": 4.0},
     ),
 }

@@ -15,13 +15,14 @@ OPSET = 17
 
 def export_onnx(
     model: torch.nn.Module,
-    example: torch.Tensor,
+    example: torch.Tensor | tuple[torch.Tensor, ...],
     path: str | os.PathLike,
-    input_name: str,
+    input_name: str | list[str],
     output_names: list[str],
     dynamic_axes: dict[str, dict[int, str]],
 ) -> Path:
-    """Write ``model`` (eval mode) to ``path`` atomically; ``dynamic_axes`` names the free dimensions."""
+    """Write ``model`` (eval mode) to ``path`` atomically; ``dynamic_axes`` names the free dimensions.
+    A model of several inputs takes a tuple of examples and a list of names."""
     try:
         import onnx  # noqa: F401 - the exporter needs it
     except ImportError as exc:  # pragma: no cover - a core dependency
@@ -33,10 +34,10 @@ def export_onnx(
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
         torch.onnx.export(
             model,
-            (example,),
+            example if isinstance(example, tuple) else (example,),
             str(tmp),
             dynamo=False,
-            input_names=[input_name],
+            input_names=[input_name] if isinstance(input_name, str) else list(input_name),
             output_names=output_names,
             dynamic_axes=dynamic_axes,
             opset_version=OPSET,

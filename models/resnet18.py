@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -71,3 +72,10 @@ def load_resnet18(path: str | Path) -> ResNet18Encoder:
     except (RuntimeError, ValueError) as exc:
         raise ModelUnavailable(f"{path}: not torchvision ResNet18 weights ({exc})") from None
     return model.eval()
+
+
+def preprocess(frames: np.ndarray) -> np.ndarray:
+    """uint8 RGB frames [B, 224, 224, 3] -> float input [B, 3, 224, 224] normalised as torchvision trains."""
+    x = frames.astype(np.float32) / 255.0
+    x = (x - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
+    return x.transpose(0, 3, 1, 2).copy()

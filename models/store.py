@@ -29,6 +29,7 @@ from .files import sha256_of
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
+LOCAL = "local"  # manifest "origin" of packs made on this machine
 CHUNK = 1 << 16
 
 # (file name, bytes done, bytes total or 0 when unknown)
@@ -65,14 +66,35 @@ class InstalledPack:
         return self.path / name
 
 
-def _spec(name: str) -> PackSpec:
+def _spec(name: str, local: list[str] | None = None) -> PackSpec:
     if name not in PACKS:
         import difflib
 
-        close = difflib.get_close_matches(name, PACKS, n=3, cutoff=0.5)
+        known = [*PACKS, *(local or [])]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UnknownModel(f"unknown model pack {name!r}{hint} (known: {', '.join(PACKS)})")
+        raise UnknownModel(f"unknown model pack {name!r}{hint} (known: {', '.join(known)})")
     return PACKS[name]
+
+
+def _local_spec(manifest: dict) -> PackSpec:
+    """The spec of a pack made here, read back from its manifest."""
+    return PackSpec(
+        name=manifest["name"],
+        version=manifest.get("version", ""),
+        task=manifest.get("task", ""),
+        description=manifest.get("description", ""),
+        licence=manifest.get("licence", ""),
+        source=manifest.get("source", "local"),
+        files=tuple(PackFile(f["name"], "", f["sha256"], f.get("size")) for f in manifest.get("files", [])),
+        input_spec=manifest.get("input", {}),
+    )
+
+
+def _write_manifest(path: Path, manifest: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2))
+    tmp.replace(path)
 
 
 class ModelStore:
@@ -85,13 +107,29 @@ class ModelStore:
         return self.root / name
 
     def installed(self, name: str) -> InstalledPack | None:
-        spec = _spec(name)
-        manifest_path = self.pack_dir(name) / MANIFEST
+        manifest = self._manifest(name)
+        if name not in PACKS and manifest is not None and manifest.get("origin") == LOCAL:
+            return InstalledPack(_local_spec(manifest), self.pack_dir(name), manifest)
+        spec = _spec(name, self.local_names())
+        return InstalledPack(spec, self.pack_dir(name), manifest) if manifest is not None else None
+
+    def _manifest(self, name: str) -> dict | None:
+        if not name or "/" in name or "\\" in name or name.startswith("."):
+            return None
         try:
-            manifest = json.loads(manifest_path.read_text())
+            return json.loads((self.pack_dir(name) / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
-        return InstalledPack(spec, self.pack_dir(name), manifest)
+
+    def local_names(self) -> list[str]:
+        """Packs made on this machine (trained fusion models), not from the catalog."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            d.name
+            for d in self.root.iterdir()
+            if d.name not in PACKS and (self._manifest(d.name) or {}).get("origin") == LOCAL
+        )
 
     def require(self, name: str) -> InstalledPack:
         pack = self.installed(name)
@@ -103,11 +141,51 @@ class ModelStore:
         return pack
 
     def list(self) -> list[tuple[PackSpec, InstalledPack | None]]:
-        return [(spec, self.installed(name)) for name, spec in PACKS.items()]
+        catalog = [(spec, self.installed(name)) for name, spec in PACKS.items()]
+        local = [(pack.spec, pack) for pack in map(self.installed, self.local_names()) if pack is not None]
+        return catalog + local
+
+    def install_local(
+        self, name: str, version: str, task: str, files: list[Path], extra: dict | None = None, description: str = ""
+    ) -> InstalledPack:
+        """Install files made here (a trained model) as pack ``name``, replacing an older one of that name.
+        ``extra`` goes into the manifest (a fusion pack's configuration, say). Manifest written last."""
+        if name in PACKS:
+            raise UnknownModel(f"{name!r} is a catalog pack; choose another name for a local pack")
+        if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+            raise UnknownModel(f"pack name {name!r}: use letters, digits, '-', '_' and '.'")
+        folder = self.pack_dir(name)
+        (folder / MANIFEST).unlink(missing_ok=True)  # an older pack of this name stops loading first
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = []
+        for path in map(Path, files):
+            target = folder / path.name
+            if path.resolve() != target.resolve():
+                tmp = folder / f".{path.name}.import"
+                shutil.copyfile(path, tmp)
+                tmp.replace(target)
+            entries.append({"name": path.name, "url": "", "sha256": sha256_of(target), "size": target.stat().st_size})
+        manifest = {
+            "name": name,
+            "version": version,
+            "task": task,
+            "description": description,
+            "origin": LOCAL,
+            "licence": "made on this machine",
+            "source": "local",
+            "input": {},
+            "files": entries,
+            "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **(extra or {}),
+        }
+        _write_manifest(folder / MANIFEST, manifest)
+        return InstalledPack(_local_spec(manifest), folder, manifest)
 
     # --- getting packs ------------------------------------------------------------------------
     def pull(self, name: str, progress: ProgressFn | None = None, cancel=None) -> InstalledPack:
         """Fetch every file of the pack (mirror first when set), verify, then write the manifest."""
+        if name in self.local_names():
+            raise UnknownModel(f"{name!r} was made on this machine (trained); it has no home to pull from")
         spec = _spec(name)
         folder = self.pack_dir(name)
         folder.mkdir(parents=True, exist_ok=True)
@@ -152,7 +230,8 @@ class ModelStore:
         return self._finish(spec, given)
 
     def remove(self, name: str) -> bool:
-        _spec(name)
+        if name not in self.local_names():
+            _spec(name)
         folder = self.pack_dir(name)
         if not folder.exists():
             return False
@@ -181,10 +260,7 @@ class ModelStore:
             ],
             "installed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        path = self.pack_dir(spec.name) / MANIFEST
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=2))
-        tmp.replace(path)
+        _write_manifest(self.pack_dir(spec.name) / MANIFEST, manifest)
         return InstalledPack(spec, self.pack_dir(spec.name), manifest)
 
     def _fetch(self, spec: PackSpec, f: PackFile, target: Path, progress, cancel) -> str:

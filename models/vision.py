@@ -1,45 +1,75 @@
-"""A loaded frame encoder pack: MobileNetV2 (dequantized TFLite) on the chosen backend, batched."""
+"""A loaded frame encoder pack, batched on the chosen backend: MobileNetV2 (dequantized TFLite, the
+default) or ResNet18 (torchvision weights, the downloadable alternative)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from . import mobilenet_v2, resnet18
 from .export import export_onnx
 from .label_map import resolve
-from .mobilenet_v2 import IMAGE_SIZE, load_tflite, preprocess
 from .runners import InputSpec, choose_backend
 from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
 log = logging.getLogger(__name__)
 
+IMAGE_SIZE = 224
 IMAGE_INPUT = InputSpec("image", (None, 3, IMAGE_SIZE, IMAGE_SIZE))
 OUTPUTS = ("logits", "embedding")
 VISION_PACK = "mobilenet-v2-imagenet"
 
 
+@dataclass(frozen=True)
+class Architecture:
+    """How one frame-encoder pack is built and fed."""
+
+    weights: Callable[[InstalledPack], str]  # the weights file's name in the pack
+    load: Callable[[Path], torch.nn.Module]
+    preprocess: Callable[[np.ndarray], np.ndarray]
+    label_offset: int  # lines of imagenet_labels.txt before output 0
+    embedding_dim: int
+
+
+ARCHITECTURES = {
+    "mobilenet-v2-imagenet": Architecture(
+        lambda pack: "mobilenet_v2_1.0_224_quant.tflite", mobilenet_v2.load_tflite, mobilenet_v2.preprocess, 0, 1280
+    ),
+    "resnet18-imagenet": Architecture(
+        lambda pack: next(f.name for f in pack.spec.files if f.name.endswith(".pth")),
+        resnet18.load_resnet18,
+        resnet18.preprocess,
+        1,
+        512,
+    ),
+}
+
+
 class VisionEncoder:
-    """ImageNet class probabilities and 1280-d embeddings of uint8 RGB frames [B, 224, 224, 3]."""
+    """ImageNet class probabilities and embeddings of uint8 RGB frames [B, 224, 224, 3]."""
 
     def __init__(self, pack: InstalledPack, backend: str = "", device: str = ""):
         self.pack = pack
         self.name, self.version = pack.spec.name, pack.spec.version
-        files = {f["name"]: f for f in pack.manifest["files"]}
-        self.weights = pack.file("mobilenet_v2_1.0_224_quant.tflite")
-        self.weights_sha256 = files[self.weights.name]["sha256"]
-        self.labels = pack.file("imagenet_labels.txt").read_text().splitlines()
-        self.audioset_map = resolve(self.labels)  # AudioSet label -> ImageNet output indices
+        self.arch = ARCHITECTURES[pack.spec.name]
+        self.weights = pack.file(self.arch.weights(pack))
+        self.embedding_dim = self.arch.embedding_dim
+        lines = pack.file("imagenet_labels.txt").read_text().splitlines()
+        self.labels = lines[self.arch.label_offset :]
+        self.audioset_map = resolve(self.labels)  # AudioSet label -> output indices
         self.backend, self.device = choose_backend(backend, device)
         from .build import VISION_RANGES
 
         self.runner = activate_with_fallback(
             self.backend,
             self.device,
-            build=lambda: load_tflite(self.weights),
+            build=lambda: self.arch.load(self.weights),
             onnx_path=self.onnx_path,
             inputs=(IMAGE_INPUT,),
             outputs=OUTPUTS,
@@ -51,8 +81,8 @@ class VisionEncoder:
         return export_vision_onnx(self.pack)
 
     def encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(softmax probabilities [B, 1001], embeddings [B, 1280]) of uint8 frames [B, 224, 224, 3]."""
-        out = self.runner.infer({"image": preprocess(frames)})
+        """(softmax probabilities [B, classes], embeddings [B, D]) of uint8 frames [B, 224, 224, 3]."""
+        out = self.runner.infer({"image": self.arch.preprocess(frames)})
         logits = out["logits"] - out["logits"].max(axis=1, keepdims=True)
         probs = np.exp(logits)
         return probs / probs.sum(axis=1, keepdims=True), out["embedding"]
@@ -63,13 +93,14 @@ class VisionEncoder:
 
 def export_vision_onnx(pack: InstalledPack) -> Path:
     """The encoder's ONNX export (dynamic batch, 224x224), made once per weights file, cached in the pack."""
-    weights = pack.file("mobilenet_v2_1.0_224_quant.tflite")
+    arch = ARCHITECTURES[pack.spec.name]
+    weights = pack.file(arch.weights(pack))
     sha = {f["name"]: f for f in pack.manifest["files"]}[weights.name]["sha256"]
-    path = pack.path / "onnx" / f"mobilenet_v2-{sha[:12]}.onnx"
+    path = pack.path / "onnx" / f"{weights.stem}-{sha[:12]}.onnx"
     if not path.is_file():
         path.parent.mkdir(exist_ok=True)
         export_onnx(
-            load_tflite(weights),
+            arch.load(weights),
             torch.zeros(1, 3, IMAGE_SIZE, IMAGE_SIZE),
             path,
             IMAGE_INPUT.name,

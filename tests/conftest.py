@@ -36,6 +36,23 @@ def empty_model_store():
     shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture(scope="module")
+def av_store(tmp_path_factory):
+    """A store (for this module) holding the tagger and the frame encoder, pulled from the shared mirror."""
+    from avevents.models.store import ModelStore
+
+    packs = ("efficientat-mn04-as", "mobilenet-v2-imagenet")
+    for pack in packs:
+        media_factory.shared_or_skip("models", pack)
+    store = ModelStore(tmp_path_factory.mktemp("store"), media_factory.SHARED / "models")
+    for pack in packs:
+        store.pull(pack)
+    old = os.environ["AVEVENTS_MODEL_STORE"]
+    os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
+    yield store
+    os.environ["AVEVENTS_MODEL_STORE"] = old
+
+
 @pytest.fixture(scope="session")
 def media_dir():
     path = Path(tempfile.mkdtemp(prefix="avevents-media-"))

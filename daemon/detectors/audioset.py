@@ -40,8 +40,11 @@ class AudioSetDetector(Detector):
     def create_for(cls, models, media, labels: list[str], model_name: str) -> AudioSetDetector:
         return cls(models.get(model_name), labels)
 
-    def __init__(self, tagger: AudioSetTagger, labels: list[str]):
+    def __init__(self, tagger: AudioSetTagger, labels: list[str], keep_embeddings: bool = False):
         self.tagger = tagger
+        self.keep_embeddings = keep_embeddings
+        self.embeddings: list[np.ndarray] = []
+        self.slot_embeddings: np.ndarray | None = None  # [slots, C] after finish, when kept
         self.labels = labels
         self.columns = [tagger.labels.index[label] for label in labels]
         self._model = f"{tagger.name} {tagger.version}"
@@ -87,8 +90,10 @@ class AudioSetDetector(Detector):
 
     def _run(self) -> None:
         if self.batch:
-            probs, _ = self.tagger.score(np.stack(self.batch)[:, None])
+            probs, embedding = self.tagger.score(np.stack(self.batch)[:, None])
             self.scores.append(probs[:, self.columns])
+            if self.keep_embeddings:
+                self.embeddings.append(embedding)
             self.batch = []
 
     def finish(self) -> list[ScoreTrack]:
@@ -97,6 +102,7 @@ class AudioSetDetector(Detector):
         if total < MIN_FRAMES:
             self.batch = []
             self.scores = []
+            self.embeddings = []
         else:
             self._add(np.full((128, self.pad), SILENCE_MEL, np.float32))
         self._run()
@@ -106,11 +112,20 @@ class AudioSetDetector(Detector):
                 ScoreTrack(label, start, HOP_SECONDS, WINDOW_SECONDS, np.zeros(0, np.float32)) for label in self.labels
             ]
         scores = np.concatenate(self.scores)
-        slots = _slot_scores(scores, self.window // self.hop)
+        per_window = self.window // self.hop
+        slots = _slot_scores(scores, per_window)
         # The last slot stands for the audio after the last window's start, up to the end.
         covered = len(slots) * HOP_SECONDS
         extra = max(0, int(np.ceil((total / FRAMES_PER_SECOND - covered) / HOP_SECONDS)))
         slots = np.concatenate((slots, np.repeat(slots[-1:], extra, axis=0)))
+        if self.keep_embeddings:
+            # A slot's embedding: the mean over the windows that contain it.
+            embedding = np.concatenate(self.embeddings).astype(np.float64)
+            sums = np.cumsum(np.concatenate((np.zeros((1, embedding.shape[1])), embedding)), axis=0)
+            count = max(1, len(embedding) - per_window + 1)
+            hi = np.minimum(np.arange(count) + per_window, len(embedding))
+            means = (sums[hi] - sums[np.arange(count)]) / (hi - np.arange(count))[:, None]
+            self.slot_embeddings = np.concatenate((means, np.repeat(means[-1:], extra, axis=0)))
         return [
             ScoreTrack(label, start, HOP_SECONDS, HOP_SECONDS, slots[:, i].astype(np.float32))
             for i, label in enumerate(self.labels)

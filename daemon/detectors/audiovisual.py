@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from avevents.models.vision import VISION_PACK, VisionEncoder
+from avevents.models.vision import VisionEncoder
 
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
 from ..results import GridTrack, LabelOptions, MediaInfo
 from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
 from .base import Detector, DetectorSpec
+from .slots import slot_means
 
 BATCH = 32
 EPS = 1e-4
@@ -56,7 +57,10 @@ class AudioVisualDetector(Detector):
     @classmethod
     def create_for(cls, models, media: MediaInfo, labels: list[str], model_name: str) -> AudioVisualDetector:
         audio = AudioSetDetector(models.get(model_name), labels) if media.has_audio else None
-        vision = models.get(VISION_PACK) if media.has_video else None
+        from .registry import vision_model
+
+        encoder = vision_model() if media.has_video else None
+        vision = models.get(encoder) if encoder else None
         return cls(audio, vision, labels)
 
     def __init__(self, audio: AudioSetDetector | None, vision: VisionEncoder | None, labels: list[str]):
@@ -137,25 +141,11 @@ class AudioVisualDetector(Detector):
         return tracks
 
     def _video_slots(self, start: float, slots: int) -> dict[str, np.ndarray]:
-        """Mean visual evidence of the frames in each slot, per mapped label (empty slots: previous value)."""
+        """Mean visual evidence of the frames in each slot, per mapped label."""
         if not self.times:
             return {}
-        evidence = np.concatenate(self.evidence)
-        times = np.asarray(self.times)
-        count = max(slots, int(np.floor((times.max() - start) / HOP_SECONDS)) + 1)
-        index = np.clip(((times - start) / HOP_SECONDS).astype(int), 0, count - 1)
-        out = {}
-        for k, label in enumerate(self.visual):
-            sums = np.bincount(index, weights=evidence[:, k], minlength=count)
-            counts = np.bincount(index, minlength=count)
-            values = np.full(count, np.nan)
-            values[counts > 0] = sums[counts > 0] / counts[counts > 0]
-            # A slot without a sampled frame keeps the last picture's evidence (pictures are 4 a second).
-            for j in range(1, count):
-                if not np.isfinite(values[j]):
-                    values[j] = values[j - 1]
-            out[label] = values
-        return out
+        means = slot_means(np.asarray(self.times), np.concatenate(self.evidence), start, HOP_SECONDS, slots)
+        return {label: means[:, k] for k, label in enumerate(self.visual)}
 
     def grid(self) -> GridTrack:
         return GridTrack(self.spec.name, "av", HOP_SECONDS, HOP_SECONDS, self.spec.sample_rate)

@@ -2,7 +2,8 @@
 
 ``builtin`` needs no download. ``audioset`` adds the 527 AudioSet labels from the EfficientAT tagger
 (installed with ``avevents models pull efficientat-mn04-as``), keeping the built-in detectors for
-Speech, Silence, Transient and Scene cut, whose boundaries are sharper. The default pack is
+Speech, Silence, Transient and Scene cut, whose boundaries are sharper. Each trained fusion pack in the
+store (a local pack) is a pack of its own name: its labels, then the built-in ones. The default pack is
 ``audioset`` when its weights are installed and ``builtin`` otherwise; results say which ran.
 """
 
@@ -23,7 +24,6 @@ from .transients import TransientDetector
 BUILTIN_PACK = "builtin"
 AUDIOSET_PACK = "audioset"
 TAGGER_MODEL = "efficientat-mn04-as"
-VISION_MODEL = "mobilenet-v2-imagenet"
 BUILTIN_DETECTORS: tuple[type[Detector], ...] = (SpeechDetector, SilenceDetector, TransientDetector, CutDetector)
 
 
@@ -78,11 +78,28 @@ def tagger_installed() -> bool:
     return ModelStore().installed(TAGGER_MODEL) is not None
 
 
-def vision_installed() -> bool:
-    """With the frame encoder installed, AudioSet labels get video evidence and modality attention."""
+def vision_model() -> str | None:
+    """The installed frame encoder (MobileNetV2 before ResNet18), or None. With one, AudioSet labels get
+    video evidence and modality attention."""
+    from avevents.models.catalog import VISION_PACKS
     from avevents.models.store import ModelStore
 
-    return ModelStore().installed(VISION_MODEL) is not None
+    store = ModelStore()
+    return next((name for name in VISION_PACKS if store.installed(name) is not None), None)
+
+
+def vision_installed() -> bool:
+    return vision_model() is not None
+
+
+def fusion_packs() -> dict[str, list[str]]:
+    """Installed trained fusion packs and their labels: each is a pack a request can name."""
+    from avevents.models.catalog import is_fusion_pack
+    from avevents.models.store import ModelStore
+
+    store = ModelStore()
+    packs = (store.installed(name) for name in store.local_names())
+    return {p.spec.name: list(p.manifest.get("labels", [])) for p in packs if is_fusion_pack(p)}
 
 
 def default_pack() -> str:
@@ -90,7 +107,7 @@ def default_pack() -> str:
 
 
 def pack_names() -> list[str]:
-    return [BUILTIN_PACK, AUDIOSET_PACK]
+    return [BUILTIN_PACK, AUDIOSET_PACK, *fusion_packs()]
 
 
 def _check_pack(pack: str) -> str:
@@ -102,10 +119,18 @@ def _check_pack(pack: str) -> str:
     return name
 
 
+def _with_builtins(learned: list[str]) -> list[str]:
+    """A trained pack's labels, then the built-in ones it does not itself provide."""
+    own = {x.casefold() for x in learned}
+    return learned + [x for x in _builtin_labels() if x.casefold() not in own]
+
+
 def default_labels(pack: str) -> list[str]:
     name = _check_pack(pack)
     if name == BUILTIN_PACK:
         return _builtin_labels()
+    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
+        return _with_builtins(fusion_packs()[name])
     from avevents.models.audioset_labels import EDITOR_DEFAULTS
 
     tagger = _tagger_labels()
@@ -116,6 +141,8 @@ def all_labels(pack: str) -> list[str]:
     name = _check_pack(pack)
     if name == BUILTIN_PACK:
         return _builtin_labels()
+    if name != AUDIOSET_PACK:
+        return default_labels(name)
     builtin = {x.casefold() for x in _builtin_labels()}
     return _builtin_labels() + [x for x in _tagger_labels().names if x.casefold() not in builtin]
 
@@ -126,6 +153,16 @@ def resolve_labels(pack: str, requested: tuple[str, ...] | list[str]) -> list[st
     if not requested:
         return default_labels(name)
     resolved: list[str] = []
+    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
+        known = default_labels(name)
+        by_fold = {x.casefold(): x for x in known}
+        for label in requested:
+            canonical = by_fold.get(label.strip().casefold())
+            if canonical is None:
+                raise _unknown(label, name, known)
+            if canonical not in resolved:
+                resolved.append(canonical)
+        return resolved
     for label in requested:
         canonical = _resolve_builtin(label)
         if canonical is None:
@@ -140,8 +177,16 @@ def resolve_labels(pack: str, requested: tuple[str, ...] | list[str]) -> list[st
 def plan(pack: str, labels: list[str]) -> list[PlanItem]:
     """Detectors to run for ``labels`` (already resolved) and the labels each reports."""
     wanted = set(labels)
+    learned: list[PlanItem] = []
+    name = _check_pack(pack)
+    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
+        from .fusion import FusionDetector
+
+        own = [x for x in labels if x in fusion_packs()[name]]
+        learned = [PlanItem(FusionDetector, own, name)] if own else []
+        wanted -= set(own)
     items = [PlanItem(det, [x for x in det.spec.labels if x in wanted]) for det in BUILTIN_DETECTORS]
-    items = [item for item in items if item.labels]
+    items = learned + [item for item in items if item.labels]
     covered = {x for item in items for x in item.labels}
     rest = [x for x in labels if x not in covered]
     if rest:

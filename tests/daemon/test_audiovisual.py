@@ -3,32 +3,16 @@ result (mute -> attention to the picture, blur -> attention to the sound) and th
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from avevents.daemon.detectors.audiovisual import fuse
 from avevents.daemon.residency import ResidentModels
 from avevents.daemon.robustness import modality_attention, perturb
-from avevents.models.store import ModelStore
 
-from ..media_factory import SHARED, shared_or_skip
+from ..media_factory import shared_or_skip
 
 DOG_CLIP = ("media", "real", "av_clips", "llp_BjCEufrlXm4.mp4")  # LLP: Speech, Dog (a dog on screen)
-
-
-@pytest.fixture(scope="module")
-def av_store(tmp_path_factory):
-    for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):
-        shared_or_skip("models", pack)
-    store = ModelStore(tmp_path_factory.mktemp("store"), SHARED / "models")
-    for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):
-        store.pull(pack)
-    old = os.environ["AVEVENTS_MODEL_STORE"]
-    os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
-    yield store
-    os.environ["AVEVENTS_MODEL_STORE"] = old
 
 
 def test_fusion_rule():

@@ -1,0 +1,119 @@
+"""Per-segment embeddings of one file from both encoders, on the half-second analysis slots: what the
+learned fusion network reads (and what training on a file would cache)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from avevents.models.audioset import AudioSetTagger
+from avevents.models.mel import SAMPLE_RATE
+from avevents.models.vision import VisionEncoder
+
+from ..media.decode import AudioBlock, VideoFrame
+from .audioset import HOP_SECONDS, AudioSetDetector
+from .base import DetectorSpec
+from .slots import slot_means
+
+BATCH = 32
+
+
+@dataclass
+class SegmentFeatures:
+    """Aligned embeddings: ``audio`` [T, Da] and ``video`` [T, Dv] (zeros where a modality is missing),
+    ``present`` [T, 2] (1 where audio / video exist), slot k starting at ``start + k * hop``."""
+
+    start: float
+    hop: float
+    audio: np.ndarray
+    video: np.ndarray
+    present: np.ndarray
+
+
+class FeatureCollector:
+    """Fed like a detector; ``finish`` gives the file's ``SegmentFeatures``."""
+
+    spec = DetectorSpec(
+        name="features",
+        labels=(),
+        modality="av",
+        model="encoders",
+        sample_rate=SAMPLE_RATE,
+        pictures=True,
+        description="per-segment audio and frame embeddings",
+    )
+
+    def __init__(self, tagger: AudioSetTagger | None, vision: VisionEncoder | None, audio_dim: int, video_dim: int):
+        self.audio = AudioSetDetector(tagger, [], keep_embeddings=True) if tagger is not None else None
+        self.vision = vision
+        self.audio_dim, self.video_dim = audio_dim, video_dim
+        self.pending: list[tuple[float, np.ndarray]] = []
+        self.times: list[float] = []
+        self.embeddings: list[np.ndarray] = []
+        self.start: float | None = None
+
+    def feed_audio(self, block: AudioBlock) -> None:
+        if self.audio is not None:
+            self.audio.feed_audio(block)
+
+    def feed_video(self, frame: VideoFrame) -> None:
+        if frame.picture is None or self.vision is None:
+            return
+        if self.start is None:
+            self.start = frame.time_seconds
+        self.pending.append((frame.time_seconds, frame.picture))
+        if len(self.pending) == BATCH:
+            self._encode()
+
+    def _encode(self) -> None:
+        if self.pending:
+            _, embedding = self.vision.encode(np.stack([p for _, p in self.pending]))
+            self.embeddings.append(embedding)
+            self.times.extend(t for t, _ in self.pending)
+            self.pending = []
+
+    def finish(self) -> SegmentFeatures:
+        self._encode()
+        audio = None
+        if self.audio is not None:
+            self.audio.finish()
+            audio = self.audio.slot_embeddings
+        start = self.audio.start if self.audio is not None and self.audio.start is not None else (self.start or 0.0)
+        a_slots = 0 if audio is None else len(audio)
+        video = None
+        if self.times:
+            video = slot_means(np.asarray(self.times), np.concatenate(self.embeddings), start, HOP_SECONDS, a_slots)
+        count = max(a_slots, 0 if video is None else len(video))
+        present = np.zeros((count, 2), np.float32)
+        audio_out = np.zeros((count, self.audio_dim), np.float32)
+        video_out = np.zeros((count, self.video_dim), np.float32)
+        if audio is not None and count:
+            audio_out[:] = _fit(audio, count)
+            present[:, 0] = 1
+        if video is not None and count:
+            video_out[:] = _fit(video, count)
+            present[:, 1] = 1
+        return SegmentFeatures(start, HOP_SECONDS, audio_out, video_out, present)
+
+
+def extract_features(path, models, audio_encoder: str, video_encoder: str) -> SegmentFeatures:
+    """The embeddings of a whole file, decoded once (``models``: the resident set that holds the encoders)."""
+    from ..media.probe import probe
+    from ..pipeline import run_detectors
+
+    info = probe(path)
+    tagger = models.get(audio_encoder) if info.has_audio else None
+    vision = models.get(video_encoder) if info.has_video else None
+    collector = FeatureCollector(
+        tagger, vision, models.get(audio_encoder).embedding_dim, models.get(video_encoder).embedding_dim
+    )
+    run_detectors(info, [collector], 0.0, info.duration_seconds)
+    return collector.finish()
+
+
+def _fit(rows: np.ndarray, n: int) -> np.ndarray:
+    """Cut or extend (repeating the last row) to n rows."""
+    if len(rows) >= n:
+        return rows[:n]
+    return np.concatenate((rows, np.repeat(rows[-1:], n - len(rows), axis=0)))

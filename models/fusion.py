@@ -1,0 +1,111 @@
+"""The learned modality-attention fusion network (the seeds' model), per analysis segment.
+
+Each modality's embedding is projected to a shared width; a learned score per modality gives the
+attention [w_audio, w_video] = softmax([s_a, s_v]); the fused representation w_a h_a + w_v h_v feeds a
+classifier over the pack's labels. The same classifier applied to h_a alone and to h_v alone gives the
+audio and video confidences (how much each modality on its own supports the label). A missing modality
+(no audio stream, no picture) is masked out of the softmax, so its weight is exactly 0.
+
+Inputs are [batch, segments, dim] so one call covers a whole file; the network is per segment (no
+temporal mixing), which keeps it exportable with dynamic batch and time axes. Scores are logits; the
+sigmoid is applied outside (labels are not exclusive: speech over music is both).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from avevents.daemon.errors import ModelUnavailable
+
+from .files import sha256_of
+
+WEIGHTS_FILE = "fusion.pt"
+CONFIG_FILE = "fusion.json"
+OUTPUTS = ("logits", "audio_logits", "video_logits", "weights")
+MASKED = -1.0e4  # score of a missing modality: softmax gives it 0 without NaN from -inf - -inf
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    """What a fusion pack was trained on: its labels, the encoders whose embeddings it reads, sizes."""
+
+    labels: tuple[str, ...]
+    audio_encoder: str  # a tagger pack, e.g. efficientat-mn04-as
+    video_encoder: str  # a frame encoder pack, e.g. mobilenet-v2-imagenet
+    audio_dim: int
+    video_dim: int
+    hidden: int = 128
+    segment_seconds: float = 0.5
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> FusionConfig:
+        data = json.loads(text)
+        data["labels"] = tuple(data["labels"])
+        return cls(**data)
+
+
+class ModalityAttentionFusion(nn.Module):
+    """(audio [B, T, Da], video [B, T, Dv], present [B, T, 2]) -> logits [B, T, C], audio logits,
+    video logits, attention weights [B, T, 2]. ``present`` is 1 where a modality exists, 0 where not."""
+
+    def __init__(self, config: FusionConfig):
+        super().__init__()
+        self.config = config
+        hidden = config.hidden
+        self.audio_proj = nn.Sequential(nn.LayerNorm(config.audio_dim), nn.Linear(config.audio_dim, hidden), nn.GELU())
+        self.video_proj = nn.Sequential(nn.LayerNorm(config.video_dim), nn.Linear(config.video_dim, hidden), nn.GELU())
+        self.audio_score = nn.Linear(hidden, 1)
+        self.video_score = nn.Linear(hidden, 1)
+        self.classifier = nn.Linear(hidden, len(config.labels))
+
+    def forward(
+        self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        h_a, h_v = self.audio_proj(audio), self.video_proj(video)
+        scores = torch.cat((self.audio_score(h_a), self.video_score(h_v)), dim=-1)
+        scores = torch.where(present > 0.5, scores, torch.full_like(scores, MASKED))
+        weights = torch.softmax(scores, dim=-1)
+        fused = weights[..., :1] * h_a + weights[..., 1:] * h_v
+        return self.classifier(fused), self.classifier(h_a), self.classifier(h_v), weights
+
+
+def save_fusion(model: ModalityAttentionFusion, folder: Path) -> list[Path]:
+    """Write the weights and the configuration into ``folder``; returns the two files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    weights, config = folder / WEIGHTS_FILE, folder / CONFIG_FILE
+    torch.save(model.state_dict(), weights)
+    config.write_text(model.config.to_json())
+    return [weights, config]
+
+
+def load_fusion(folder: Path, sha256: str | None = None) -> ModalityAttentionFusion:
+    """The network saved in ``folder``, loaded strictly; ``sha256`` (of the weights) checked when given."""
+    weights, config_path = folder / WEIGHTS_FILE, folder / CONFIG_FILE
+    if not weights.is_file() or not config_path.is_file():
+        raise ModelUnavailable(f"{folder}: not a fusion pack (needs {WEIGHTS_FILE} and {CONFIG_FILE})")
+    if sha256 is not None and sha256_of(weights) != sha256:
+        raise ModelUnavailable(f"{weights}: checksum differs from the pack's manifest; re-import the pack")
+    try:
+        config = FusionConfig.from_json(config_path.read_text())
+        model = ModalityAttentionFusion(config)
+        model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True), strict=True)
+    except (RuntimeError, ValueError, TypeError, KeyError) as exc:
+        raise ModelUnavailable(f"{folder}: the fusion weights do not match their configuration ({exc})") from None
+    return model.eval()
+
+
+def example_inputs(config: FusionConfig, batch: int = 1, segments: int = 8) -> tuple[torch.Tensor, ...]:
+    """Inputs of the right shapes (random embeddings, both modalities present)."""
+    return (
+        torch.randn(batch, segments, config.audio_dim),
+        torch.randn(batch, segments, config.video_dim),
+        torch.ones(batch, segments, 2),
+    )
