@@ -121,3 +121,25 @@ def test_resnet18_alternative_loads_torchvision_weights_strictly(tmp_path):
     torch.save({"fc.weight": torch.zeros(3, 3)}, tmp_path / "bad.pth")
     with pytest.raises(ModelUnavailable, match="not torchvision ResNet18"):
         load_resnet18(tmp_path / "bad.pth")
+
+
+def test_resnet18_pack_runs_the_same_on_onnxruntime_and_torch(tmp_path):
+    """ResNet18 as an installed frame-encoder pack: ONNX export (dynamic batch) equals torch, and the
+    1000 outputs are named by lines 1..1000 of the ImageNet label file."""
+    from avevents.models.resnet18 import ResNet18Encoder
+    from avevents.models.store import ModelStore
+    from avevents.models.vision import VisionEncoder
+
+    labels = shared_or_skip("models", "mobilenet-v2-imagenet", "imagenet_labels.txt")
+    torch.manual_seed(1)
+    torch.save(ResNet18Encoder().state_dict(), tmp_path / "resnet18-f37072fd.pth")
+    pack = ModelStore(tmp_path / "store").import_files(
+        "resnet18-imagenet", [tmp_path / "resnet18-f37072fd.pth", labels]
+    )
+    frames = np.random.default_rng(0).integers(0, 256, (3, 224, 224, 3), dtype=np.uint8)
+    outputs = {b: VisionEncoder(pack, backend=b).encode(frames) for b in ("torch", "onnxruntime")}
+    for got, want in zip(outputs["onnxruntime"], outputs["torch"]):
+        np.testing.assert_allclose(got, want, atol=1e-4, rtol=1e-3)
+    encoder = VisionEncoder(pack, backend="onnxruntime")
+    assert encoder.labels[0].startswith("tench") and len(encoder.labels) == 1000 and encoder.embedding_dim == 512
+    assert "Dog" in encoder.audioset_map and max(max(v) for v in encoder.audioset_map.values()) < 1000
