@@ -20,9 +20,8 @@ from ..postprocess import ScoreTrack
 from ..results import GridTrack, LabelOptions, MediaInfo
 from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
 from .base import Detector, DetectorSpec
-from .slots import slot_means
+from .slots import PictureBatches
 
-BATCH = 32
 EPS = 1e-4
 
 
@@ -69,9 +68,7 @@ class AudioVisualDetector(Detector):
         self.labels = labels
         mapping = vision.audioset_map if vision is not None else {}
         self.visual = {label: mapping[label] for label in labels if label in mapping}
-        self.pending: list[tuple[float, np.ndarray]] = []
-        self.times: list[float] = []
-        self.evidence: list[np.ndarray] = []  # [frames, len(self.visual)]
+        self.pictures = PictureBatches(self._evidence)  # rows: [len(self.visual)] per picture
         self.start: float | None = None
         names = []
         if audio is not None:
@@ -100,21 +97,13 @@ class AudioVisualDetector(Detector):
             return
         if self.start is None:
             self.start = frame.time_seconds
-        self.pending.append((frame.time_seconds, frame.picture))
-        if len(self.pending) == BATCH:
-            self._encode()
+        self.pictures.add(frame.time_seconds, frame.picture)
 
-    def _encode(self) -> None:
-        if not self.pending:
-            return
-        probs, _ = self.vision.encode(np.stack([p for _, p in self.pending]))
-        columns = [probs[:, idx].sum(axis=1) for idx in self.visual.values()]
-        self.evidence.append(np.stack(columns, axis=1))
-        self.times.extend(t for t, _ in self.pending)
-        self.pending = []
+    def _evidence(self, pictures: np.ndarray) -> np.ndarray:
+        probs, _ = self.vision.encode(pictures)
+        return np.stack([probs[:, idx].sum(axis=1) for idx in self.visual.values()], axis=1)
 
     def finish(self) -> list[ScoreTrack]:
-        self._encode()
         audio_tracks = {t.label: t for t in self.audio.finish()} if self.audio is not None else {}
         start = self.audio.start if self.audio is not None and self.audio.start is not None else (self.start or 0.0)
         slots = max([len(t.scores) for t in audio_tracks.values()], default=0)
@@ -142,10 +131,8 @@ class AudioVisualDetector(Detector):
 
     def _video_slots(self, start: float, slots: int) -> dict[str, np.ndarray]:
         """Mean visual evidence of the frames in each slot, per mapped label."""
-        if not self.times:
-            return {}
-        means = slot_means(np.asarray(self.times), np.concatenate(self.evidence), start, HOP_SECONDS, slots)
-        return {label: means[:, k] for k, label in enumerate(self.visual)}
+        means = self.pictures.slots(start, HOP_SECONDS, slots)
+        return {} if means is None else {label: means[:, k] for k, label in enumerate(self.visual)}
 
     def grid(self) -> GridTrack:
         return GridTrack(self.spec.name, "av", HOP_SECONDS, HOP_SECONDS, self.spec.sample_rate)

@@ -14,9 +14,7 @@ from avevents.models.vision import VisionEncoder
 from ..media.decode import AudioBlock, VideoFrame
 from .audioset import HOP_SECONDS, AudioSetDetector
 from .base import DetectorSpec
-from .slots import slot_means
-
-BATCH = 32
+from .slots import PictureBatches
 
 
 @dataclass
@@ -48,9 +46,7 @@ class FeatureCollector:
         self.audio = AudioSetDetector(tagger, [], keep_embeddings=True) if tagger is not None else None
         self.vision = vision
         self.audio_dim, self.video_dim = audio_dim, video_dim
-        self.pending: list[tuple[float, np.ndarray]] = []
-        self.times: list[float] = []
-        self.embeddings: list[np.ndarray] = []
+        self.pictures = PictureBatches(lambda pictures: vision.encode(pictures)[1])
         self.start: float | None = None
 
     def feed_audio(self, block: AudioBlock) -> None:
@@ -62,28 +58,16 @@ class FeatureCollector:
             return
         if self.start is None:
             self.start = frame.time_seconds
-        self.pending.append((frame.time_seconds, frame.picture))
-        if len(self.pending) == BATCH:
-            self._encode()
-
-    def _encode(self) -> None:
-        if self.pending:
-            _, embedding = self.vision.encode(np.stack([p for _, p in self.pending]))
-            self.embeddings.append(embedding)
-            self.times.extend(t for t, _ in self.pending)
-            self.pending = []
+        self.pictures.add(frame.time_seconds, frame.picture)
 
     def finish(self) -> SegmentFeatures:
-        self._encode()
         audio = None
         if self.audio is not None:
             self.audio.finish()
             audio = self.audio.slot_embeddings
         start = self.audio.start if self.audio is not None and self.audio.start is not None else (self.start or 0.0)
         a_slots = 0 if audio is None else len(audio)
-        video = None
-        if self.times:
-            video = slot_means(np.asarray(self.times), np.concatenate(self.embeddings), start, HOP_SECONDS, a_slots)
+        video = self.pictures.slots(start, HOP_SECONDS, a_slots)
         count = max(a_slots, 0 if video is None else len(video))
         present = np.zeros((count, 2), np.float32)
         audio_out = np.zeros((count, self.audio_dim), np.float32)

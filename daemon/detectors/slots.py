@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+BATCH = 32
+
+
+class PictureBatches:
+    """Sampled pictures encoded in batches by ``encode`` (uint8 [B, H, W, 3] -> rows [B, D]); keeps each
+    picture's time and row for ``slots``."""
+
+    def __init__(self, encode: Callable[[np.ndarray], np.ndarray], batch: int = BATCH):
+        self.encode = encode
+        self.batch = batch
+        self.pending: list[tuple[float, np.ndarray]] = []
+        self.times: list[float] = []
+        self.rows: list[np.ndarray] = []
+
+    def add(self, time: float, picture: np.ndarray) -> None:
+        self.pending.append((time, picture))
+        if len(self.pending) == self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.rows.append(self.encode(np.stack([p for _, p in self.pending])))
+            self.times.extend(t for t, _ in self.pending)
+            self.pending = []
+
+    def slots(self, start: float, hop: float, slots: int) -> np.ndarray | None:
+        """Every row averaged per slot (see ``slot_means``); None when no picture came."""
+        self.flush()
+        if not self.times:
+            return None
+        return slot_means(np.asarray(self.times), np.concatenate(self.rows), start, hop, slots)
 
 
 def slot_means(times: np.ndarray, values: np.ndarray, start: float, hop: float, slots: int) -> np.ndarray:
