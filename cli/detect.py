@@ -33,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-length", type=float, help="drop events shorter than this many seconds")
     p.add_argument("--merge-gap", type=float, help="merge events closer than this many seconds")
     p.add_argument("--audio-stream", type=int, help="which audio stream to analyse (0-based)")
+    p.add_argument(
+        "--sensitivity", type=float, help="0-1: 0.5 keeps each detector's thresholds, higher finds more, lower fewer"
+    )
     p.add_argument("--json", metavar="PATH", help="write results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="PATH", help="write events as CSV ('-' for standard output)")
     p.add_argument("--otio", metavar="PATH", help="write an OpenTimelineIO timeline with a marker per event")
@@ -58,6 +61,7 @@ def options_from_args(args: argparse.Namespace) -> DetectOptions:
         source_range=source_range,
         defaults=LabelOptions(args.threshold, args.release, args.min_length, args.merge_gap),
         audio_stream=args.audio_stream,
+        sensitivity=args.sensitivity,
     )
 
 

@@ -36,6 +36,8 @@ def request_to_pb(path: str, options: DetectOptions) -> pb.DetectRequest:
         req.options.video_analysis_fps = options.video_analysis_fps
     if options.audio_stream is not None:
         req.options.audio_stream = options.audio_stream
+    if options.sensitivity is not None:
+        req.options.sensitivity = options.sensitivity
     return req
 
 
@@ -51,6 +53,7 @@ def request_from_pb(req: pb.DetectRequest) -> tuple[str, DetectOptions]:
         per_label={label: _label_options_from_pb(v) for label, v in o.per_label.items()},
         video_analysis_fps=o.video_analysis_fps if o.HasField("video_analysis_fps") else None,
         audio_stream=o.audio_stream if o.HasField("audio_stream") else None,
+        sensitivity=o.sensitivity if o.HasField("sensitivity") else None,
     )
     return req.media_path, options
 

@@ -24,6 +24,16 @@ class LabelOptions:
             *(mine if mine is not None else theirs for mine, theirs in zip(self._values(), base._values()))
         )
 
+    def scaled(self, sensitivity: float) -> LabelOptions:
+        """Thresholds moved for a sensitivity in 0..1: 0.5 keeps them, 1 halves them (more events), 0
+        doubles them (fewer), capped below 1."""
+        factor = 2.0 ** ((0.5 - sensitivity) * 2.0)
+        threshold = None if self.threshold is None else min(0.99, self.threshold * factor)
+        release = None if self.release_threshold is None else min(0.99, self.release_threshold * factor)
+        if threshold is not None and release is not None:
+            release = min(release, threshold)
+        return replace(self, threshold=threshold, release_threshold=release)
+
     def _values(self) -> tuple:
         return (self.threshold, self.release_threshold, self.min_event_seconds, self.merge_gap_seconds)
 
@@ -57,9 +67,13 @@ class DetectOptions:
     per_label: dict[str, LabelOptions] = field(default_factory=dict)
     video_analysis_fps: float | None = None
     audio_stream: int | None = None
+    sensitivity: float | None = None  # 0..1; moves the detectors' default thresholds, not explicit ones
 
     def for_label(self, label: str, detector_default: LabelOptions) -> LabelOptions:
-        """Effective options of one label: per-label over request defaults over the detector's."""
+        """Effective options of one label: per-label over request defaults over the detector's
+        (moved by ``sensitivity``)."""
+        if self.sensitivity is not None:
+            detector_default = detector_default.scaled(self.sensitivity)
         chosen = self.per_label.get(label, LabelOptions()).over(self.defaults).over(detector_default)
         if (
             chosen.threshold is not None
@@ -80,6 +94,8 @@ class DetectOptions:
                 raise InvalidRequest(f"source range {start:.3f}-{end:.3f} s is empty or negative")
         if self.video_analysis_fps is not None and not 0.1 <= self.video_analysis_fps <= 120:
             raise InvalidRequest(f"video_analysis_fps must be within 0.1-120, got {self.video_analysis_fps}")
+        if self.sensitivity is not None and not 0.0 <= self.sensitivity <= 1.0:
+            raise InvalidRequest(f"sensitivity must be within 0-1, got {self.sensitivity}")
         if self.audio_stream is not None and self.audio_stream < 0:
             raise InvalidRequest(f"audio_stream must not be negative, got {self.audio_stream}")
 

@@ -35,7 +35,7 @@ class LabelOptions(_message.Message):
     def __init__(self, threshold: _Optional[float] = ..., release_threshold: _Optional[float] = ..., min_event_seconds: _Optional[float] = ..., merge_gap_seconds: _Optional[float] = ...) -> None: ...
 
 class DetectOptions(_message.Message):
-    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream")
+    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream", "sensitivity")
     class PerLabelEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -47,11 +47,13 @@ class DetectOptions(_message.Message):
     PER_LABEL_FIELD_NUMBER: _ClassVar[int]
     VIDEO_ANALYSIS_FPS_FIELD_NUMBER: _ClassVar[int]
     AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    SENSITIVITY_FIELD_NUMBER: _ClassVar[int]
     defaults: LabelOptions
     per_label: _containers.MessageMap[str, LabelOptions]
     video_analysis_fps: float
     audio_stream: int
-    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ...) -> None: ...
+    sensitivity: float
+    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ..., sensitivity: _Optional[float] = ...) -> None: ...
 
 class DetectRequest(_message.Message):
     __slots__ = ("media_path", "source_range", "labels", "pack", "options")
