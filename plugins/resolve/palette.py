@@ -1,0 +1,77 @@
+"""Marker colours per label: a documented default palette over Resolve's 16 marker colours, which the
+user can edit in a JSON file (``{"Laughter": "Lemon", "Dog": "Sky"}``) (standard library only).
+
+Labels not in the palette get a stable colour from the spare ones (the same label, the same colour on
+every run and machine).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+COLORS = (
+    "Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia",
+    "Rose", "Lavender", "Sky", "Mint", "Lemon", "Sand", "Cocoa", "Cream",
+)  # fmt: skip
+PALETTE_FILE = "resolve_palette.json"
+
+DEFAULT_PALETTE = {
+    "Speech": "Blue",
+    "Silence": "Cocoa",
+    "Transient": "Sand",
+    "Scene cut": "Red",
+    "Music": "Purple",
+    "Singing": "Lavender",
+    "Laughter": "Yellow",
+    "Applause": "Green",
+    "Clapping": "Green",
+    "Cheering": "Mint",
+    "Crowd": "Mint",
+    "Dog": "Cyan",
+    "Bark": "Cyan",
+    "Cat": "Sky",
+    "Baby cry, infant cry": "Rose",
+    "Siren": "Fuchsia",
+    "Explosion": "Fuchsia",
+    "Gunshot, gunfire": "Fuchsia",
+    "Vehicle horn, car horn, honking": "Pink",
+    "Engine": "Pink",
+    "Telephone": "Lemon",
+    "Alarm": "Lemon",
+}
+SPARE = ("Cream", "Lemon", "Sky", "Rose", "Sand", "Lavender", "Pink", "Mint")
+
+
+class PaletteError(ValueError):
+    """The palette file names a colour Resolve does not have, or is not JSON."""
+
+
+def load_palette(path: Path | None) -> dict[str, str]:
+    """The default palette with the user's file (when it exists) laid over it."""
+    palette = dict(DEFAULT_PALETTE)
+    if path is None or not Path(path).is_file():
+        return palette
+    try:
+        user = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PaletteError(f"{path}: not a JSON object of label -> colour ({exc})") from None
+    if not isinstance(user, dict):
+        raise PaletteError(f"{path}: not a JSON object of label -> colour")
+    by_fold = {c.casefold(): c for c in COLORS}
+    for label, color in user.items():
+        canonical = by_fold.get(str(color).casefold())
+        if canonical is None:
+            raise PaletteError(f"{path}: {label!r} -> {color!r} is not a Resolve marker colour ({', '.join(COLORS)})")
+        palette[str(label)] = canonical
+    return palette
+
+
+def color_for(label: str, palette: dict[str, str]) -> str:
+    if label in palette:
+        return palette[label]
+    folded = {k.casefold(): v for k, v in palette.items()}
+    if label.casefold() in folded:
+        return folded[label.casefold()]
+    return SPARE[zlib.crc32(label.encode("utf-8")) % len(SPARE)]

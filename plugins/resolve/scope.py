@@ -1,0 +1,197 @@
+"""Which media to analyse for a Resolve timeline, and where each used piece sits (standard library only).
+
+Each timeline item on the chosen tracks that overlaps the scope becomes a ``Placement``: the record frames
+it covers (relative to the timeline start, as marker frames are) and the media seconds they show. Items
+that cannot be mapped are ``Skipped`` with a reason (no media file, offline, disabled, retimed). The
+placements' media ranges are merged per file into ``MediaRequest``s, so a clip used twice, or a video
+item and its linked audio, is analysed once.
+
+Frame facts (see shared/docs/INTERFACES.md): item ``GetStart()`` is an absolute record frame (an
+01:00:00:00 start at 24 fps is 86400), marker frames are relative to ``GetStartFrame()``; the source
+position comes from ``GetSourceStartFrame()`` (clip frames) where Resolve has it, else from
+``GetLeftOffset()`` (frames trimmed from the source head); the clip's own rate is its 'FPS' property.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .rates import RateError, parse_rate
+
+SCOPES = ("timeline", "inout", "playhead")
+TRACK_TYPES = ("video", "audio")
+MERGE_GAP_SECONDS = 2.0  # pieces of one file closer than this are analysed in one request
+NO_MEDIA_TYPES = ("compound", "timeline", "generator", "title", "fusion", "multicam", "adjustment")
+
+
+class ScopeError(Exception):
+    """The scope cannot be resolved (no timeline, no in/out marks, nothing under the playhead)."""
+
+
+@dataclass
+class ScopeOptions:
+    scope: str = "timeline"
+    video_tracks: list[int] | None = None  # 1-based; None = every track
+    audio_tracks: list[int] | None = None
+
+
+@dataclass
+class Placement:
+    """One used piece of media on the timeline."""
+
+    track: str  # "V1", "A2"
+    name: str
+    path: str
+    record_start: int  # relative timeline frames [start, end)
+    record_end: int
+    source_start: float  # media seconds shown at record_start
+    source_end: float
+    request: int = -1
+
+
+@dataclass
+class Skipped:
+    track: str
+    name: str
+    reason: str
+
+
+@dataclass
+class MediaRequest:
+    path: str
+    start: float
+    end: float
+
+
+@dataclass
+class Plan:
+    timeline: str
+    rate: Fraction
+    start_frame: int  # absolute record frame of the timeline's first frame
+    frame_range: tuple[int, int]  # relative frames [lo, hi) the scope covers
+    placements: list[Placement] = field(default_factory=list)
+    requests: list[MediaRequest] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def timeline_rate(timeline) -> Fraction:
+    try:
+        return parse_rate(timeline.GetSetting("timelineFrameRate"))
+    except RateError as exc:
+        raise ScopeError(f"timeline {timeline.GetName()!r}: {exc}") from None
+
+
+def scope_range(timeline, options: ScopeOptions) -> tuple[int, int]:
+    """Relative frames [lo, hi) that the scope covers."""
+    start = timeline.GetStartFrame()
+    whole = (0, timeline.GetEndFrame() - start)
+    if options.scope == "timeline":
+        return whole
+    if options.scope == "inout":
+        marks = timeline.GetMarkInOut() or {}
+        mark = marks.get("video") or marks.get("audio") or {}
+        if "in" not in mark or "out" not in mark:
+            raise ScopeError(
+                "no in/out range is marked on the timeline (mark one with I and O, or choose another scope)"
+            )
+        return max(0, int(mark["in"])), min(whole[1], int(mark["out"]) + 1)  # the out mark is inclusive
+    if options.scope == "playhead":
+        item = timeline.GetCurrentVideoItem()
+        if item is None:
+            raise ScopeError("no clip under the playhead on the video tracks")
+        return item.GetStart() - start, item.GetStart() + item.GetDuration() - start
+    raise ScopeError(f"unknown scope {options.scope!r} (choose from {', '.join(SCOPES)})")
+
+
+def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile) -> Plan:
+    """The placements, merged requests and skipped items of ``timeline`` for ``options``."""
+    if timeline is None:
+        raise ScopeError("no timeline is open: open one on the Edit page")
+    rate = timeline_rate(timeline)
+    plan = Plan(timeline.GetName(), rate, timeline.GetStartFrame(), scope_range(timeline, options))
+    for kind in TRACK_TYPES:
+        wanted = options.video_tracks if kind == "video" else options.audio_tracks
+        count = timeline.GetTrackCount(kind)
+        for index in range(1, count + 1):
+            if wanted is not None and index not in wanted:
+                continue
+            label = f"{kind[0].upper()}{index}"
+            for item in timeline.GetItemListInTrack(kind, index) or []:
+                placement = _place(item, label, plan, file_exists)
+                if isinstance(placement, Skipped):
+                    plan.skipped.append(placement)
+                elif placement is not None:
+                    plan.placements.append(placement)
+    plan.requests = _merge(plan.placements)
+    return plan
+
+
+def _place(item, track: str, plan: Plan, file_exists) -> Placement | Skipped | None:
+    rel_start = item.GetStart() - plan.start_frame
+    rel_end = rel_start + item.GetDuration()
+    lo, hi = max(rel_start, plan.frame_range[0]), min(rel_end, plan.frame_range[1])
+    if hi <= lo:
+        return None  # outside the scope
+    name = item.GetName()
+    enabled = getattr(item, "GetClipEnabled", None)
+    if enabled is not None and not enabled():
+        return Skipped(track, name, "disabled clip")
+    media = item.GetMediaPoolItem()
+    if media is None:
+        return Skipped(track, name, "title, generator or effect (no media file)")
+    props = media.GetClipProperty() or {}
+    kind = str(props.get("Type", "")).lower()
+    path = props.get("File Path", "")
+    if not path or any(word in kind for word in NO_MEDIA_TYPES):
+        return Skipped(
+            track, name, f"{props.get('Type') or 'clip'} without a media file (compound, generator or title)"
+        )
+    if not file_exists(path):
+        return Skipped(track, name, f"media offline: {path}")
+    try:
+        clip_rate = parse_rate(props.get("FPS") or plan.rate)
+    except RateError:
+        clip_rate = plan.rate
+    source_start = _source_start(item, clip_rate, plan.rate)
+    if source_start is None:
+        return Skipped(track, name, "speed change or retime (only 100% speed clips are mapped)")
+    offset = Fraction(lo - rel_start) / plan.rate
+    seconds = Fraction(hi - lo) / plan.rate
+    start = source_start + offset
+    return Placement(track, name, path, lo, hi, float(start), float(start + seconds))
+
+
+def _source_start(item, clip_rate: Fraction, rate: Fraction) -> Fraction | None:
+    """Media seconds at the item's first frame; None for a speed-changed item."""
+    start_frame = getattr(item, "GetSourceStartFrame", None)
+    if start_frame is None:
+        return Fraction(item.GetLeftOffset()) / clip_rate
+    first = start_frame()
+    end_frame = getattr(item, "GetSourceEndFrame", None)
+    if end_frame is not None:
+        source_seconds = Fraction(end_frame() - first) / clip_rate
+        # The item's own duration at the timeline rate equals the source span at 100 % speed (within a
+        # frame either way: Resolve's end frame may be inclusive).
+        record_seconds = Fraction(item.GetDuration()) / rate
+        if abs(source_seconds - record_seconds) > Fraction(3, 2) / clip_rate:
+            return None
+    return Fraction(first) / clip_rate
+
+
+def _merge(placements: list[Placement]) -> list[MediaRequest]:
+    requests: list[MediaRequest] = []
+    by_path: dict[str, list[Placement]] = {}
+    for p in placements:
+        by_path.setdefault(p.path, []).append(p)
+    for path, pieces in by_path.items():
+        pieces.sort(key=lambda p: p.source_start)
+        current: MediaRequest | None = None
+        for p in pieces:
+            if current is None or p.source_start > current.end + MERGE_GAP_SECONDS:
+                current = MediaRequest(path, p.source_start, p.source_end)
+                requests.append(current)
+            current.end = max(current.end, p.source_end)
+            p.request = len(requests) - 1
+    return requests
