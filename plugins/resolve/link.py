@@ -9,6 +9,7 @@ Protocol (one JSON object per line): the plugin writes ``{"op": "status" | "star
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import threading
@@ -103,10 +104,8 @@ class WorkerLink:
     def cancel(self) -> None:
         """From another thread (the window's Cancel button): the worker cancels the call in flight."""
         if self._process is not None and self._process.poll() is None:
-            try:
+            with contextlib.suppress(LinkError):  # the worker is gone: nothing left to cancel
                 self._send({"op": "cancel"})
-            except LinkError:
-                pass
 
     def close(self) -> None:
         process, self._process = self._process, None

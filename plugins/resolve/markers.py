@@ -84,7 +84,7 @@ def _marker(p: Placement, event: dict, rate: Fraction, palette: dict[str, str]) 
 
 def _frames(seconds: float, rate: Fraction) -> int:
     """Nearest frame; seconds come from the analysis in float, frames are exact rationals."""
-    return int(round(Fraction(seconds).limit_denominator(10**9) * rate))
+    return round(Fraction(seconds).limit_denominator(10**9) * rate)
 
 
 def note_for(event: dict, placement: Placement) -> str:
