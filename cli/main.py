@@ -9,7 +9,7 @@ import sys
 
 from avevents.daemon.errors import AvEventsError
 
-from . import daemon_commands, detect, sample
+from . import daemon_commands, detect, resolve_commands, sample
 
 EXIT_ERROR = 2
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_parser(sub)
     daemon_commands.add_parsers(sub)
     sample.add_parser(sub)
+    resolve_commands.add_parser(sub)
     return parser
 
 

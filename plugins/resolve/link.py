@@ -1,8 +1,8 @@
 """The script inside Resolve talks to avevents through a subprocess of avevents' own interpreter that
 speaks JSON lines (standard library only: Resolve's Python has no grpcio).
 
-Protocol (one JSON object per line): the plugin writes ``{"op": "status" | "start_daemon" | "detect" |
-"cancel", ...}``; the worker answers ``{"type": "status", ...}``, or for ``detect`` a stream of
+Protocol (one JSON object per line): the plugin writes ``{"op": "status" | "start_daemon" | "packs" |
+"detect" | "cancel", ...}``; the worker answers ``{"type": "status" | "packs", ...}``, or for ``detect`` a stream of
 ``{"type": "progress", "request": i, "count": n, "stage": s, "fraction": f, "message": m}`` then
 ``{"type": "done", "outcomes": {i: {...}}}``, or ``{"type": "fatal", "kind": k, "message": m}``.
 """
@@ -96,6 +96,9 @@ class WorkerLink:
 
     def start_daemon(self) -> dict:
         return self._call({"op": "start_daemon"})
+
+    def packs(self) -> dict:
+        return self._call({"op": "packs"})
 
     def detect(self, requests: list[dict], options: dict, on_progress=None) -> dict[int, dict]:
         reply = self._call({"op": "detect", "requests": requests, "options": options}, on_progress)

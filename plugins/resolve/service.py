@@ -67,6 +67,12 @@ class DirectLink:
             return {"running": False, "message": str(exc)}
         return {"running": True, "address": client.address, "version": status.version, "message": ""}
 
+    def packs(self) -> dict:
+        """The packs a request can name here, and the default one."""
+        from avevents.daemon.detectors.registry import default_pack, pack_names
+
+        return {"packs": pack_names(), "default": default_pack()}
+
     def start_daemon(self) -> dict:
         """``avevents serve`` in the background (its own session, outliving this process), then wait."""
         current = self.status()

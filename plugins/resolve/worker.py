@@ -53,6 +53,8 @@ def serve(stdin=sys.stdin, stdout=sys.stdout, link: DirectLink | None = None) ->
         try:
             if op == "status":
                 send({"type": "status", **link.status()})
+            elif op == "packs":
+                send({"type": "packs", **link.packs()})
             elif op == "start_daemon":
                 send({"type": "status", **link.start_daemon()})
             elif op == "detect":
