@@ -171,6 +171,19 @@ def start_daemon(
     return daemon
 
 
+def stop_daemon_in(runtime_dir: Path, timeout: float = 20) -> None:
+    """Stop the daemon whose discovery file is in ``runtime_dir`` (one a test had the product start)."""
+    import json
+
+    info = runtime_dir / "daemon.json"
+    if not info.exists():
+        return
+    os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while info.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 @pytest.fixture(scope="module")
 def daemon():
     d = start_daemon("--max-queue", "2")

@@ -58,7 +58,7 @@ def build_markers(plan: Plan, events_by_request: dict[int, list[dict]], palette:
 
 
 def _marker(p: Placement, event: dict, rate: Fraction, palette: dict[str, str]) -> MarkerSpec | None:
-    start, end = float(event["start"]), float(event["end"])
+    start, end = float(event["start_seconds"]), float(event["end_seconds"])
     point = end <= start
     if point:
         if not p.source_start <= start < p.source_end:
@@ -99,7 +99,7 @@ def note_for(event: dict, placement: Placement) -> str:
     if event.get("model"):
         parts.append(str(event["model"]))
     name = placement.path.replace("\\", "/").rsplit("/", 1)[-1]
-    parts.append(f"{name} {float(event['start']):.2f}-{float(event['end']):.2f} s")
+    parts.append(f"{name} {float(event['start_seconds']):.2f}-{float(event['end_seconds']):.2f} s")
     return " · ".join(parts)
 
 

@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from avevents.cli.output import event_dict
 from avevents.daemon.client import DaemonClient
 from avevents.daemon.errors import AvEventsError, Cancelled, DaemonUnavailable
-from avevents.daemon.results import DetectOptions, Event
+from avevents.daemon.results import DetectOptions
 
 from .link import LinkError
 
@@ -25,22 +26,6 @@ START_TIMEOUT = 90.0
 
 # (request index, request count, stage, fraction of that request, message)
 ProgressFn = Callable[[int, int, str, float, str], None]
-
-
-def event_to_dict(event: Event) -> dict:
-    return {
-        "id": event.id,
-        "label": event.label,
-        "start": event.start_seconds,
-        "end": event.end_seconds,
-        "confidence": event.confidence,
-        "audio_confidence": event.audio_confidence,
-        "video_confidence": event.video_confidence,
-        "audio_weight": event.audio_weight,
-        "video_weight": event.video_weight,
-        "model": event.model,
-        "detector": event.detector,
-    }
 
 
 class DirectLink:
@@ -123,7 +108,7 @@ class DirectLink:
                 outcomes[index] = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
                 continue
             outcomes[index] = {
-                "events": [event_to_dict(e) for e in result.events],
+                "events": [event_dict(e) for e in result.events],
                 "warnings": list(result.warnings),
                 "pack": result.pack,
             }

@@ -5,9 +5,6 @@ quarter second; a 25 fps clip on those timelines maps through seconds."""
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sys
 import threading
 import time
@@ -21,7 +18,7 @@ from avevents.plugins.resolve.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.scope import ScopeOptions
 
 from ... import media_factory
-from ...conftest import isolated_env, start_daemon
+from ...conftest import isolated_env, start_daemon, stop_daemon_in
 from .fake_resolve import MediaPoolItem, Resolve, Timeline, TimelineItem
 
 RATES = [Fraction(24), Fraction(24000, 1001), Fraction(30000, 1001)]
@@ -158,12 +155,7 @@ def test_daemon_not_running_is_said_and_can_be_started(tmp_path, cut_clips):
         assert summary.added >= 1
     finally:
         worker.close()
-        info = tmp_path / "run" / "daemon.json"
-        if info.exists():
-            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            while info.exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
+        stop_daemon_in(tmp_path / "run")
 
 
 def test_broken_interpreter_path_is_a_clear_error():

@@ -42,14 +42,22 @@ class CannedLink:
                 evs = [
                     e
                     for e in self.events_by_path.get(r["path"], [])
-                    if e["end"] >= r["start"] and e["start"] < r["end"]
+                    if e["end_seconds"] >= r["start"] and e["start_seconds"] < r["end"]
                 ]
                 out[i] = {"events": evs, "warnings": []}
         return out
 
 
 def event(label, start, end, eid="e", confidence=0.9, **extra):
-    return {"id": eid, "label": label, "start": start, "end": end, "confidence": confidence, "model": "m 1", **extra}
+    return {
+        "id": eid,
+        "label": label,
+        "start_seconds": start,
+        "end_seconds": end,
+        "confidence": confidence,
+        "model": "m 1",
+        **extra,
+    }
 
 
 def test_rates_and_timecode():

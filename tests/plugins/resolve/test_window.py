@@ -3,18 +3,14 @@ and daemon behind it: status, packs, scope, progress, summary, Start daemon, and
 
 from __future__ import annotations
 
-import json
-import os
-import signal
 import sys
-import time
 from fractions import Fraction
 
 from avevents.plugins.resolve.link import WorkerLink
 from avevents.plugins.resolve.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.ui import DetectWindow, parse_tracks, text_bar
 
-from ...conftest import isolated_env, start_daemon
+from ...conftest import isolated_env, start_daemon, stop_daemon_in
 from .fake_resolve import MediaPoolItem, Resolve, Timeline, TimelineItem
 from .fake_uimanager import Dispatcher, UIManager
 
@@ -81,12 +77,7 @@ def test_window_offers_to_start_the_daemon(tmp_path, cut_clip):
         assert "3 marker(s)" in window.items["Summary"].Text
     finally:
         link.close()
-        info = tmp_path / "run" / "daemon.json"
-        if info.exists():
-            os.kill(json.loads(info.read_text())["pid"], signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            while info.exists() and time.monotonic() < deadline:
-                time.sleep(0.1)
+        stop_daemon_in(tmp_path / "run")
 
 
 def test_run_shows_the_window_and_close_ends_the_loop(cut_clip):
