@@ -47,9 +47,19 @@ def say(text: str, g: dict) -> None:
     win.Hide()
 
 
+def make_link(config: dict):
+    """The gRPC client directly where this Python has avevents and grpcio; else the JSON-lines worker
+    under the avevents interpreter the installer recorded (Resolve's own Python has no grpcio)."""
+    try:
+        from avevents.plugins.resolve.service import DirectLink
+    except ImportError:
+        return WorkerLink(config["python"])
+    return DirectLink()
+
+
 def main(action: str, config: dict, g: dict) -> None:
     resolve = resolve_from(g)
-    link = WorkerLink(config["python"])
+    link = make_link(config)
     try:
         palette = load_palette(Path(config["config_dir"]) / PALETTE_FILE)
         if action == "clear":

@@ -126,3 +126,10 @@ def test_clear_launcher_without_resolve_explains_the_edition(tmp_path, config):
         timeout=60,
     )
     assert out.returncode == 0 and "Resolve Studio" in out.stdout
+
+
+def test_the_grpc_client_is_used_where_importable():
+    from avevents.plugins.resolve.entry import make_link
+    from avevents.plugins.resolve.service import DirectLink
+
+    assert isinstance(make_link({"python": "/unused"}), DirectLink)  # this interpreter has avevents + grpcio
