@@ -86,7 +86,7 @@ def timeline_rate(timeline) -> Fraction:
 def scope_range(timeline, options: ScopeOptions) -> tuple[int, int]:
     """Relative frames [lo, hi) that the scope covers."""
     start = timeline.GetStartFrame()
-    whole = (0, timeline.GetEndFrame() - start)
+    whole = (0, timeline.GetEndFrame() - start + 1)  # GetEndFrame may be inclusive; one frame more is harmless
     if options.scope == "timeline":
         return whole
     if options.scope == "inout":
