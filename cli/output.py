@@ -88,19 +88,7 @@ def table(result: DetectResult) -> str:
 
 
 def event_dict(e: Event) -> dict:
-    return {
-        "id": e.id,
-        "label": e.label,
-        "start_seconds": e.start_seconds,
-        "end_seconds": e.end_seconds,
-        "confidence": e.confidence,
-        "audio_confidence": e.audio_confidence,
-        "video_confidence": e.video_confidence,
-        "detector": e.detector,
-        "model": e.model,
-        "audio_weight": e.audio_weight,
-        "video_weight": e.video_weight,
-    }
+    return e.to_dict()
 
 
 def result_dict(result: DetectResult) -> dict:

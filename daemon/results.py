@@ -154,6 +154,22 @@ class Event:
     def duration_seconds(self) -> float:
         return self.end_seconds - self.start_seconds
 
+    def to_dict(self) -> dict:
+        """The JSON form of an event (CLI output, the editor bridges)."""
+        return {
+            "id": self.id,
+            "label": self.label,
+            "start_seconds": self.start_seconds,
+            "end_seconds": self.end_seconds,
+            "confidence": self.confidence,
+            "audio_confidence": self.audio_confidence,
+            "video_confidence": self.video_confidence,
+            "detector": self.detector,
+            "model": self.model,
+            "audio_weight": self.audio_weight,
+            "video_weight": self.video_weight,
+        }
+
     def assign_id(self, media_key: str) -> None:
         """Stable id: the same media, label, range and model always give the same id."""
         text = f"{media_key}|{self.label}|{self.start_seconds:.3f}|{self.end_seconds:.3f}|{self.model}"
