@@ -9,7 +9,7 @@ import sys
 
 from avevents.daemon.errors import AvEventsError
 
-from . import daemon_commands, detect, resolve_commands, sample
+from . import daemon_commands, detect, otio_command, resolve_commands, sample
 
 EXIT_ERROR = 2
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     daemon_commands.add_parsers(sub)
     sample.add_parser(sub)
     resolve_commands.add_parser(sub)
+    otio_command.add_parser(sub)
     return parser
 
 

@@ -124,7 +124,7 @@ def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile) -
                     plan.skipped.append(placement)
                 elif placement is not None:
                     plan.placements.append(placement)
-    plan.requests = _merge(plan.placements)
+    plan.requests = merge_requests(plan.placements)
     return plan
 
 
@@ -180,9 +180,11 @@ def _source_start(item, clip_rate: Fraction, rate: Fraction) -> Fraction | None:
     return Fraction(first) / clip_rate
 
 
-def _merge(placements: list[Placement]) -> list[MediaRequest]:
+def merge_requests(placements: list) -> list[MediaRequest]:
+    """One request per file and stretch of it: pieces (anything with ``path``, ``source_start``,
+    ``source_end`` and a ``request`` to set) that overlap or nearly touch share a request."""
     requests: list[MediaRequest] = []
-    by_path: dict[str, list[Placement]] = {}
+    by_path: dict[str, list] = {}
     for p in placements:
         by_path.setdefault(p.path, []).append(p)
     for path, pieces in by_path.items():

@@ -1,0 +1,67 @@
+"""Where a clip's media is, and which seconds of the file the clip uses.
+
+Paths come as file URLs (``file://localhost/D%3a/media/a.mov`` from Premiere), plain POSIX or Windows
+paths, or UNC shares; media that moved is found again by file name under ``--search-path`` folders.
+A clip's source range is in media time, which starts at the media's own timecode (its available range,
+or for an EDL the file's timecode track): file seconds = media time - that start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_WINDOWS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|//)")
+
+
+def path_from_reference(target_url: str) -> str:
+    """A file path from a media reference's target URL (or path)."""
+    import opentimelineio as otio
+
+    if target_url.lower().startswith("file:"):
+        return otio.url_utils.filepath_from_url(target_url)
+    return target_url
+
+
+def file_name(path: str) -> str:
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1]
+
+
+def locate(path: str, search_paths: list[Path]) -> Path | None:
+    """The media file: at its path when it exists there, else the first file of that name under a
+    search path (searched recursively)."""
+    if path and not _WINDOWS.match(path) and Path(path).is_file():
+        return Path(path)
+    if path and os.name == "nt" and Path(path).is_file():
+        return Path(path)
+    name = file_name(path)
+    if not name:
+        return None
+    for folder in search_paths:
+        direct = Path(folder) / name
+        if direct.is_file():
+            return direct
+        for root, _dirs, files in os.walk(folder):
+            if name in files:
+                return Path(root) / name
+    return None
+
+
+def timecode_start_seconds(path: Path) -> float:
+    """Seconds of the file's start timecode (a QuickTime tmcd track or a 'timecode' tag), 0 without one."""
+    import av
+
+    from avevents.plugins.resolve.rates import parse_rate, timecode_to_frames
+
+    try:
+        with av.open(str(path)) as container:
+            tags = [container.metadata] + [s.metadata for s in container.streams]
+            rate = next((s.average_rate for s in container.streams.video if s.average_rate), None)
+    except (av.error.FFmpegError, OSError):
+        return 0.0
+    timecode = next((t["timecode"] for t in tags if t.get("timecode")), None)
+    if not timecode or rate is None:
+        return 0.0
+    exact = parse_rate(float(rate))
+    return float(timecode_to_frames(timecode, exact) / exact)
