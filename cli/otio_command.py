@@ -7,6 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from avevents.cli.output import batch_progress
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("otio", help="add event markers to an exported timeline (Premiere FCP7 XML, FCPXML, EDL, OTIO)")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             options,
             batch,
             load_palette(config_dir() / PALETTE_FILE),
-            _progress,
+            batch_progress,
         )
     finally:
         batch.close()
@@ -58,8 +60,3 @@ def run(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     return 0 if not any(c.status == "failed" for c in report.clips) else 1
-
-
-def _progress(index: int, count: int, stage: str, fraction: float, message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\rmedia {index + 1}/{count} {stage} {fraction * 100:3.0f} %  ", end="", file=sys.stderr, flush=True)

@@ -189,3 +189,9 @@ def write_output(kind: str, target: str, results: list[DetectResult]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     tmp.replace(path)
+
+
+def batch_progress(index: int, count: int, stage: str, fraction: float, message: str) -> None:
+    """One self-overwriting line on a terminal for multi-file runs (the editor bridges); silent otherwise."""
+    if sys.stderr.isatty():
+        print(f"\rmedia {index + 1}/{count} {stage} {fraction * 100:3.0f} %  ", end="", file=sys.stderr, flush=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from avevents.cli.output import batch_progress
 from avevents.daemon.errors import AvEventsError, DaemonUnavailable
 
 
@@ -79,7 +80,7 @@ def detect(args: argparse.Namespace) -> int:
             labels=[x.strip() for x in args.labels.split(",") if x.strip()],
             sensitivity=args.sensitivity,
         )
-        summary = detect_events(connect(), settings, link, _palette(), _progress)
+        summary = detect_events(connect(), settings, link, _palette(), batch_progress)
     except LinkError as exc:
         if exc.kind == "DaemonUnavailable":
             raise DaemonUnavailable(exc.message) from None
@@ -106,8 +107,3 @@ def clear(args: argparse.Namespace) -> int:
         raise AvEventsError(str(exc)) from None
     print(f"removed {count} avevents marker(s); your own markers were not touched")
     return 0
-
-
-def _progress(index: int, count: int, stage: str, fraction: float, message: str) -> None:
-    if sys.stderr.isatty():
-        print(f"\rmedia {index + 1}/{count} {stage} {fraction * 100:3.0f} %  ", end="", file=sys.stderr, flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import opentimelineio as otio
 
+from avevents.plugins.resolve.markers import event_note
 from avevents.plugins.resolve.palette import color_for
 
 from .formats import Format
@@ -47,20 +48,7 @@ def remove_own(item, keep=None) -> int:
 
 
 def note(event: dict, source: str) -> str:
-    parts = [f"confidence {float(event.get('confidence') or 0):.2f}"]
-    audio, video = event.get("audio_confidence"), event.get("video_confidence")
-    if audio is not None or video is not None:
-        parts.append(f"audio {_value(audio)} / video {_value(video)}")
-    if event.get("audio_weight") is not None and event.get("video_weight") is not None:
-        parts.append(f"attention audio {event['audio_weight']:.2f} / video {event['video_weight']:.2f}")
-    if event.get("model"):
-        parts.append(str(event["model"]))
-    parts.append(f"{source} {event['start_seconds']:.2f}-{event['end_seconds']:.2f} s")
-    return " · ".join(parts) + f" [{TAG} {event.get('id', '')}]"
-
-
-def _value(x) -> str:
-    return "n/a" if x is None else f"{float(x):.2f}"
+    return event_note(event, source) + f" [{TAG} {event.get('id', '')}]"
 
 
 def make_marker(event: dict, marked_range, fmt: Format, palette: dict[str, str], source: str):

@@ -88,6 +88,10 @@ def _frames(seconds: float, rate: Fraction) -> int:
 
 
 def note_for(event: dict, placement: Placement) -> str:
+    return event_note(event, placement.path.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def event_note(event: dict, source: str) -> str:
     """'confidence 0.93 · audio 0.88 / video 0.71 · attention audio 0.62 / video 0.38 · model · source'."""
     parts = [f"confidence {float(event.get('confidence') or 0):.2f}"]
     audio, video = event.get("audio_confidence"), event.get("video_confidence")
@@ -98,8 +102,7 @@ def note_for(event: dict, placement: Placement) -> str:
         parts.append(f"attention audio {w_audio:.2f} / video {w_video:.2f}")
     if event.get("model"):
         parts.append(str(event["model"]))
-    name = placement.path.replace("\\", "/").rsplit("/", 1)[-1]
-    parts.append(f"{name} {float(event['start_seconds']):.2f}-{float(event['end_seconds']):.2f} s")
+    parts.append(f"{source} {float(event['start_seconds']):.2f}-{float(event['end_seconds']):.2f} s")
     return " · ".join(parts)
 
 
