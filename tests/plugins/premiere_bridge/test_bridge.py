@@ -133,6 +133,9 @@ def test_markers_to_the_frame_and_nothing_else_changes(fmt, rate_name, media, da
     assert [(n, f) for n, f, _ in got] == [(n, f) for n, f, _ in want], (got, want)
     if fmt == "edl":
         assert all(name.upper().startswith("SCENE CUT") for _, _, name in got)
+    again = add_event_markers(out, out, options=options, batch=DaemonBatch())  # a re-run on its own output
+    assert _own_markers(read_timeline(out, FORMATS[fmt], edl_rate)) == _own_markers(result)
+    assert again.removed >= again.added > 0
     # Round-trip safety: with the bridge's markers taken away, the timeline equals the adapter's own
     # read/write of the input.
     baseline_path = tmp_path / f"baseline{FORMATS[fmt].suffixes[0]}"
