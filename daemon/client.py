@@ -125,6 +125,14 @@ class DaemonClient:
     def status(self) -> pb.Status:
         return self._call(self._stub.GetStatus, pb.GetStatusRequest())
 
+    def list_jobs(self) -> list[pb.Job]:
+        """Running and queued jobs (oldest first), then recent finished ones (newest first)."""
+        return list(self._call(self._stub.ListJobs, pb.ListJobsRequest()).jobs)
+
+    def cancel_job(self, job_id: str) -> pb.Job:
+        """Stop a queued or running job, whoever sent it."""
+        return self._call(self._stub.CancelJob, pb.CancelJobRequest(id=job_id))
+
     def list_models(self) -> pb.ListModelsResponse:
         return self._call(self._stub.ListModels, pb.ListModelsRequest())
 

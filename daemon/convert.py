@@ -202,3 +202,21 @@ def model_to_pb(state: ModelState) -> pb.ModelInfo:
         licence=e.licence,
         detail=state.detail,
     )
+
+
+def job_to_pb(record) -> pb.Job:
+    return pb.Job(
+        id=record.id,
+        media_path=record.media_path,
+        state=record.state,
+        stage=record.stage,
+        fraction=record.fraction,
+        queue_position=record.queue_position,
+        submitted_unix=record.submitted,
+        started_unix=record.started,
+        finished_unix=record.finished,
+        message=record.message,
+        events=record.events,
+        pack=record.pack,
+        labels=list(record.labels),
+    )

@@ -66,6 +66,10 @@ class UnknownModel(AvEventsError):
     code = grpc.StatusCode.NOT_FOUND
 
 
+class UnknownJob(AvEventsError):
+    code = grpc.StatusCode.NOT_FOUND
+
+
 class ModelUnavailable(AvEventsError):
     """The model exists but cannot run here (files missing, extra not installed, device absent)."""
 

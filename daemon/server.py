@@ -30,7 +30,8 @@ from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 from . import convert, pipeline
 from .detectors.registry import default_pack, resolve_labels
-from .errors import AlreadyRunning, AvEventsError, InvalidRequest, ModelUnavailable, to_grpc
+from .errors import AlreadyRunning, AvEventsError, Cancelled, InvalidRequest, ModelUnavailable, UnknownJob, to_grpc
+from .job_log import FINISHED, JobLog
 from .jobs import JobQueue
 from .media.probe import probe
 from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token, unix_sockets_supported
@@ -77,9 +78,11 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         self.address = address
         self.started = time.time()
         self.executor = ThreadPoolExecutor(max_workers=jobs.max_running + 1, thread_name_prefix="avevents-job")
+        self.job_log = JobLog()
 
     async def Detect(self, request: pb.DetectRequest, context: grpc.aio.ServicerContext):
         cancel = threading.Event()
+        record = None
         try:
             path, options = convert.request_from_pb(request)
             if not path:
@@ -92,11 +95,16 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             pipeline.analysed_range(info, options.source_range)
 
             ticket = self.jobs.enqueue()
+            record = self.job_log.add(path, options.pack, options.labels)
+            cancel = record.cancel
             waiting = asyncio.ensure_future(self.jobs.acquire(ticket))
             reported = -1
             try:
                 while not waiting.done():
+                    if cancel.is_set():
+                        raise Cancelled("the job was cancelled (from another client)")
                     position = self.jobs.position(ticket)
+                    record.queue_position = position
                     if position != reported:
                         reported = position
                         yield pb.DetectResponse(
@@ -115,17 +123,28 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
                     await self.jobs.release(False)  # the slot was granted as the client left
                 raise
             ok = False
+            self.job_log.start(record)
             try:
                 async for message in self._run(path, options, cancel):
+                    if message.HasField("progress"):
+                        record.stage, record.fraction = message.progress.stage, message.progress.fraction
+                    else:
+                        record.events = len(message.result.events)
                     yield message
                 ok = True
+                self.job_log.finish(record, "done", events=record.events)
             finally:
                 await self.jobs.release(ok)
         except asyncio.CancelledError:
             cancel.set()
+            if record is not None:
+                self.job_log.finish(record, "cancelled", "the client went away or cancelled")
             log.info("Detect cancelled by the client: %s", request.media_path)
             raise
         except Exception as exc:
+            if record is not None and record.state not in FINISHED:
+                state = "cancelled" if isinstance(exc, Cancelled) else "failed"
+                self.job_log.finish(record, state, str(exc))
             await _abort(context, exc)
 
     async def _in_worker(self, work, cancel: threading.Event | None = None):
@@ -186,6 +205,21 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             failed_jobs=self.jobs.failed,
             rss_bytes=psutil.Process().memory_info().rss,
         )
+
+    async def ListJobs(self, request, context):
+        return pb.ListJobsResponse(jobs=[convert.job_to_pb(r) for r in self.job_log.jobs()])
+
+    async def CancelJob(self, request, context):
+        try:
+            record = self.job_log.cancel(request.id)
+            if record is None:
+                finished = self.job_log.find(request.id)
+                if finished is None:
+                    raise UnknownJob(f"no job {request.id!r} (ListJobs shows the running and recent ones)")
+                return convert.job_to_pb(finished)  # already over: nothing to cancel
+            return convert.job_to_pb(record)
+        except Exception as exc:
+            await _abort(context, exc)
 
     async def ListModels(self, request, context):
         return pb.ListModelsResponse(

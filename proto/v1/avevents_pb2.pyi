@@ -406,3 +406,49 @@ class BuildEngineResponse(_message.Message):
     progress: str
     result: BuildEngineResult
     def __init__(self, progress: _Optional[str] = ..., result: _Optional[_Union[BuildEngineResult, _Mapping]] = ...) -> None: ...
+
+class ListJobsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Job(_message.Message):
+    __slots__ = ("id", "media_path", "state", "stage", "fraction", "queue_position", "submitted_unix", "started_unix", "finished_unix", "message", "events", "pack", "labels")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_PATH_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    STAGE_FIELD_NUMBER: _ClassVar[int]
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_UNIX_FIELD_NUMBER: _ClassVar[int]
+    STARTED_UNIX_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_UNIX_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    PACK_FIELD_NUMBER: _ClassVar[int]
+    LABELS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    media_path: str
+    state: str
+    stage: str
+    fraction: float
+    queue_position: int
+    submitted_unix: float
+    started_unix: float
+    finished_unix: float
+    message: str
+    events: int
+    pack: str
+    labels: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., media_path: _Optional[str] = ..., state: _Optional[str] = ..., stage: _Optional[str] = ..., fraction: _Optional[float] = ..., queue_position: _Optional[int] = ..., submitted_unix: _Optional[float] = ..., started_unix: _Optional[float] = ..., finished_unix: _Optional[float] = ..., message: _Optional[str] = ..., events: _Optional[int] = ..., pack: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListJobsResponse(_message.Message):
+    __slots__ = ("jobs",)
+    JOBS_FIELD_NUMBER: _ClassVar[int]
+    jobs: _containers.RepeatedCompositeFieldContainer[Job]
+    def __init__(self, jobs: _Optional[_Iterable[_Union[Job, _Mapping]]] = ...) -> None: ...
+
+class CancelJobRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...

@@ -89,6 +89,16 @@ class AvEventsStub:
                 request_serializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.SerializeToString,
                 response_deserializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.FromString,
                 _registered_method=True)
+        self.ListJobs = channel.unary_unary(
+                '/avevents.v1.AvEvents/ListJobs',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.ListJobsRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.ListJobsResponse.FromString,
+                _registered_method=True)
+        self.CancelJob = channel.unary_unary(
+                '/avevents.v1.AvEvents/CancelJob',
+                request_serializer=avevents_dot_v1_dot_avevents__pb2.CancelJobRequest.SerializeToString,
+                response_deserializer=avevents_dot_v1_dot_avevents__pb2.Job.FromString,
+                _registered_method=True)
 
 
 class AvEventsServicer:
@@ -164,6 +174,19 @@ class AvEventsServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListJobs(self, request, context):
+        """Running, queued and recent detection jobs; cancel one by id (from any client: the tray).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelJob(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AvEventsServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -221,6 +244,16 @@ def add_AvEventsServicer_to_server(servicer, server):
                     servicer.BuildEngine,
                     request_deserializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.FromString,
                     response_serializer=avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.SerializeToString,
+            ),
+            'ListJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListJobs,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.ListJobsRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.ListJobsResponse.SerializeToString,
+            ),
+            'CancelJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelJob,
+                    request_deserializer=avevents_dot_v1_dot_avevents__pb2.CancelJobRequest.FromString,
+                    response_serializer=avevents_dot_v1_dot_avevents__pb2.Job.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -520,6 +553,60 @@ class AvEvents:
             '/avevents.v1.AvEvents/BuildEngine',
             avevents_dot_v1_dot_avevents__pb2.BuildEngineRequest.SerializeToString,
             avevents_dot_v1_dot_avevents__pb2.BuildEngineResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avevents.v1.AvEvents/ListJobs',
+            avevents_dot_v1_dot_avevents__pb2.ListJobsRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.ListJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/avevents.v1.AvEvents/CancelJob',
+            avevents_dot_v1_dot_avevents__pb2.CancelJobRequest.SerializeToString,
+            avevents_dot_v1_dot_avevents__pb2.Job.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,62 @@
+"""ListJobs / CancelJob: what the tray's Jobs view shows and does, against a real daemon."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from avevents.daemon.errors import Cancelled, UnknownJob
+from avevents.daemon.results import DetectOptions
+
+from ..conftest import start_daemon
+
+
+def _wait_for(predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_jobs_are_listed_and_cancelled_from_another_client(long_clip, speech_wav):
+    daemon = start_daemon("--jobs", "1", "--max-queue", "4")
+    outcomes: dict[str, object] = {}
+
+    def detect(name):
+        with daemon.client() as client:
+            try:
+                outcomes[name] = client.detect(long_clip, DetectOptions(labels=("Speech",)))
+            except Exception as exc:  # the outcome under test
+                outcomes[name] = exc
+
+    try:
+        with daemon.client() as client:
+            first = threading.Thread(target=detect, args=("first",))
+            first.start()
+            running = _wait_for(lambda: [j for j in client.list_jobs() if j.state == "running" and j.fraction > 0])
+            second = threading.Thread(target=detect, args=("second",))
+            second.start()
+            queued = _wait_for(lambda: [j for j in client.list_jobs() if j.state == "queued"])
+            assert queued[0].media_path == str(long_clip) and queued[0].labels == ["Speech"]
+            client.cancel_job(queued[0].id)
+            second.join(20)
+            assert isinstance(outcomes["second"], Cancelled)
+            client.cancel_job(running[0].id)
+            first.join(20)
+            assert isinstance(outcomes["first"], Cancelled)
+            done = client.detect(speech_wav.path, DetectOptions(labels=("Speech",)))
+            jobs = client.list_jobs()
+            assert [j.state for j in jobs[:3]] == ["done", "cancelled", "cancelled"]
+            assert jobs[0].events == len(done.events) and jobs[0].fraction == 1.0
+            assert "another client" in jobs[1].message or "cancel" in jobs[1].message
+            assert all(j.finished_unix >= j.submitted_unix > 0 for j in jobs)
+            assert client.cancel_job(jobs[0].id).state == "done"  # already over: nothing to do
+            with pytest.raises(UnknownJob):
+                client.cancel_job("job-999")
+    finally:
+        daemon.stop()
