@@ -250,7 +250,7 @@ class ListModelsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("name", "version", "pack", "task", "labels", "available", "loaded", "device", "memory_bytes", "source", "licence", "detail")
+    __slots__ = ("name", "version", "pack", "task", "labels", "available", "loaded", "device", "memory_bytes", "source", "licence", "detail", "size_bytes")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PACK_FIELD_NUMBER: _ClassVar[int]
@@ -263,6 +263,7 @@ class ModelInfo(_message.Message):
     SOURCE_FIELD_NUMBER: _ClassVar[int]
     LICENCE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     pack: str
@@ -275,7 +276,8 @@ class ModelInfo(_message.Message):
     source: str
     licence: str
     detail: str
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., pack: _Optional[str] = ..., task: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., loaded: _Optional[bool] = ..., device: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., source: _Optional[str] = ..., licence: _Optional[str] = ..., detail: _Optional[str] = ...) -> None: ...
+    size_bytes: int
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., pack: _Optional[str] = ..., task: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., loaded: _Optional[bool] = ..., device: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., source: _Optional[str] = ..., licence: _Optional[str] = ..., detail: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
 
 class ListModelsResponse(_message.Message):
     __slots__ = ("models", "default_pack")
