@@ -9,7 +9,7 @@ import sys
 
 from avevents.daemon.errors import AvEventsError
 
-from . import daemon_commands, detect, otio_command, resolve_commands, sample
+from . import daemon_commands, detect, otio_command, resolve_commands, sample, tray_command
 
 EXIT_ERROR = 2
 
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_parser(sub)
     resolve_commands.add_parser(sub)
     otio_command.add_parser(sub)
+    tray_command.add_parser(sub)
     return parser
 
 

@@ -266,7 +266,7 @@ class ModelStore:
     def _fetch(self, spec: PackSpec, f: PackFile, target: Path, progress, cancel) -> str:
         part = target.with_name(target.name + ".part")
         mirrored = self.mirror / spec.name / f.name if self.mirror else None
-        if mirrored is not None and mirrored.is_file():
+        if mirrored is not None and mirrored.exists() and not mirrored.is_dir():  # a file, or a pipe
             self._copy(mirrored, part, f.name, progress, cancel)
         else:
             self._download(f.url, part, f.name, progress, cancel)
