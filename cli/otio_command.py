@@ -32,13 +32,15 @@ def run(args: argparse.Namespace) -> int:
     from avevents.daemon.batch import open_batch
     from avevents.daemon.paths import config_dir
     from avevents.plugins.premiere_bridge.bridge import BridgeOptions, add_event_markers
+    from avevents.plugins.resolve.defaults import load_defaults
     from avevents.plugins.resolve.palette import PALETTE_FILE, load_palette
 
+    defaults = load_defaults(config_dir())  # the tray's saved defaults, where no flag says otherwise
     options = BridgeOptions(
         scope=args.scope,
-        labels=tuple(x.strip() for x in args.labels.split(",") if x.strip()),
-        pack=args.pack,
-        sensitivity=args.sensitivity,
+        labels=tuple(x.strip() for x in args.labels.split(",") if x.strip()) or tuple(defaults["labels"]),
+        pack=args.pack or defaults["pack"],
+        sensitivity=args.sensitivity if args.sensitivity is not None else defaults["sensitivity"],
         search_paths=list(args.search_path),
         rate=args.rate,
     )

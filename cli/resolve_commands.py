@@ -65,20 +65,23 @@ def _palette():
 
 
 def detect(args: argparse.Namespace) -> int:
+    from avevents.daemon.paths import config_dir
     from avevents.plugins.resolve.app import DetectSettings, detect_events
+    from avevents.plugins.resolve.defaults import load_defaults
     from avevents.plugins.resolve.external import connect
     from avevents.plugins.resolve.link import LinkError
     from avevents.plugins.resolve.scope import ScopeError, ScopeOptions
     from avevents.plugins.resolve.service import DirectLink
     from avevents.plugins.resolve.ui import parse_tracks
 
+    defaults = load_defaults(config_dir())
     link = DirectLink()
     try:
         settings = DetectSettings(
             ScopeOptions(args.scope, parse_tracks(args.video_tracks), parse_tracks(args.audio_tracks)),
-            pack=args.pack,
-            labels=[x.strip() for x in args.labels.split(",") if x.strip()],
-            sensitivity=args.sensitivity,
+            pack=args.pack or defaults["pack"],
+            labels=[x.strip() for x in args.labels.split(",") if x.strip()] or defaults["labels"],
+            sensitivity=args.sensitivity if args.sensitivity is not None else defaults["sensitivity"],
         )
         summary = detect_events(connect(), settings, link, _palette(), batch_progress)
     except LinkError as exc:

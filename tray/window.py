@@ -17,7 +17,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.link = link
         self.setWindowTitle("avevents")
-        self.resize(980, 560)
+        self.resize(1120, 560)
         self.tabs = QTabWidget()
         self.models = ModelsView(link)
         self.devices = DevicesView(link)

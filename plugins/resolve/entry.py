@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .app import DetectSettings, clear_markers, detect_events
+from .defaults import load_defaults
 from .link import LinkError, WorkerLink
 from .palette import PALETTE_FILE, PaletteError, load_palette
 from .scope import ScopeError, ScopeOptions
@@ -62,6 +63,7 @@ def main(action: str, config: dict, g: dict) -> None:
     link = make_link(config)
     try:
         palette = load_palette(Path(config["config_dir"]) / PALETTE_FILE)
+        defaults = load_defaults(config["config_dir"])
         if action == "clear":
             count = clear_markers(resolve, ScopeOptions())
             say(f"removed {count} avevents marker(s); your own markers were not touched", g)
@@ -71,9 +73,12 @@ def main(action: str, config: dict, g: dict) -> None:
             if ui is not None and bmd is not None:
                 from .ui import DetectWindow
 
-                DetectWindow(ui, bmd.UIDispatcher(ui), resolve, link, palette).run()
+                DetectWindow(ui, bmd.UIDispatcher(ui), resolve, link, palette, defaults).run()
             else:
-                summary = detect_events(resolve, DetectSettings(), link, palette, _print_progress)
+                settings = DetectSettings(
+                    pack=defaults["pack"], labels=defaults["labels"], sensitivity=defaults["sensitivity"]
+                )
+                summary = detect_events(resolve, settings, link, palette, _print_progress)
                 for line in summary.lines():
                     print(f"avevents: {line}")
         else:

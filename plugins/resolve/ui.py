@@ -40,8 +40,9 @@ def text_bar(fraction: float, width: int = 24) -> str:
 
 
 class DetectWindow:
-    def __init__(self, ui, dispatcher, resolve, link, palette: dict[str, str]):
+    def __init__(self, ui, dispatcher, resolve, link, palette: dict[str, str], defaults: dict | None = None):
         self.ui, self.dispatcher, self.resolve, self.link, self.palette = ui, dispatcher, resolve, link, palette
+        self.defaults = defaults or {}
         self.thread: threading.Thread | None = None
         self.win = dispatcher.AddWindow(
             {"ID": WINDOW_ID, "WindowTitle": "Detect events (avevents)", "Geometry": [200, 200, 560, 480]},
@@ -87,6 +88,9 @@ class DetectWindow:
         )
         self.items = self.win.GetItems()
         self.items["Scope"].AddItems([name for name, _ in SCOPE_CHOICES])
+        self.items["Labels"].Text = ", ".join(self.defaults.get("labels") or [])
+        if self.defaults.get("sensitivity") is not None:
+            self.items["Sensitivity"].Value = round(self.defaults["sensitivity"] * 100)
         on = self.win.On
         on.Detect.Clicked = self.on_detect
         on.Cancel.Clicked = self.on_cancel
@@ -121,7 +125,8 @@ class DetectWindow:
             packs = {"packs": ["builtin"], "default": "builtin"}
         combo = self.items["Pack"]
         combo.Clear()
-        names = [packs["default"]] + [p for p in packs["packs"] if p != packs["default"]]
+        first = self.defaults.get("pack") if self.defaults.get("pack") in packs["packs"] else packs["default"]
+        names = [first] + [p for p in packs["packs"] if p != first]
         combo.AddItems(names)
 
     # --- events -----------------------------------------------------------------------------------

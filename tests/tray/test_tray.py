@@ -260,3 +260,13 @@ def test_screenshots_of_every_view(qtbot, daemon_with_mirror, tmp_path):
     paths = render(tmp_path / "shots", settle_ms=800)
     assert [p.name for p in paths] == [f"tray-{v}.png" for v in VIEWS]
     assert all(p.stat().st_size > 5000 for p in paths)
+
+
+def test_saved_defaults_reach_the_editor_integrations(tmp_path, monkeypatch):
+    from avevents.plugins.resolve.defaults import load_defaults
+    from avevents.tray.settings import TraySettings, save_settings
+
+    monkeypatch.setenv("AVEVENTS_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert load_defaults(tmp_path / "cfg") == {"pack": "", "labels": [], "sensitivity": None}
+    save_settings(TraySettings(default_pack="audioset", labels="Laughter, Music", sensitivity=0.8))
+    assert load_defaults(tmp_path / "cfg") == {"pack": "audioset", "labels": ["Laughter", "Music"], "sensitivity": 0.8}
