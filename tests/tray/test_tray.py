@@ -81,6 +81,10 @@ def test_models_view_pulls_loads_unloads_and_removes(qtbot, daemon_with_mirror):
     view.unload()
     qtbot.waitUntil(lambda: _row(view, TAGGER)[6] == "", timeout=30000)
     view.select(TAGGER)
+    view.build()  # the ONNX export happens; no TensorRT/CUDA here, and the window says so
+    qtbot.waitUntil(lambda: view.message.text().startswith("ONNX "), timeout=120000)
+    assert ".onnx" in view.message.text() and ("TensorRT" in view.message.text() or "CUDA" in view.message.text())
+    view.select(TAGGER)
     view.remove()
     qtbot.waitUntil(lambda: _row(view, TAGGER)[3] == "no", timeout=30000)
     link.wait_idle()
