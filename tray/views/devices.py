@@ -4,19 +4,16 @@ overrides (SetDevice)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ..link import DaemonLink
+from .table import fill, new_table
 
 COLUMNS = ("Device", "Kind", "Description", "Free memory", "Total memory", "Default")
 
@@ -29,10 +26,7 @@ class DevicesView(QWidget):
     def __init__(self, link: DaemonLink):
         super().__init__()
         self.link = link
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = new_table(COLUMNS)
         self.default_device = QComboBox()
         set_default = QPushButton("Use as default")
         set_default.clicked.connect(self.apply_default)
@@ -65,9 +59,8 @@ class DevicesView(QWidget):
 
     def show(self, result) -> None:
         devices, models = result
-        self.table.setRowCount(len(devices))
-        for r, d in enumerate(devices):
-            cells = (
+        rows = [
+            (
                 d.name,
                 d.kind,
                 d.description,
@@ -75,8 +68,9 @@ class DevicesView(QWidget):
                 _gigabytes(d.total_memory_bytes),
                 "yes" if d.is_default else "",
             )
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+            for d in devices
+        ]
+        fill(self.table, rows)
         names = [d.name for d in devices]
         for combo in (self.default_device, self.model_device):
             combo.clear()

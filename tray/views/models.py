@@ -4,20 +4,17 @@ TensorRT engine builds, each a daemon call off the GUI thread."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ..link import DaemonLink
+from .table import fill, new_table, selected_key
 
 COLUMNS = ("Model", "Version", "Pack", "Installed", "Size", "Licence", "Loaded", "Device", "Memory")
 
@@ -32,12 +29,7 @@ class ModelsView(QWidget):
         self.link = link
         self.models: list = []
         self.active = None  # the pull or build in progress
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = new_table(COLUMNS)
         self.buttons = {}
         row = QHBoxLayout()
         for key, text, slot in (
@@ -71,11 +63,9 @@ class ModelsView(QWidget):
         self.link.run(lambda client, report: list(client.list_models().models), self.show_models, self.show_error)
 
     def show_models(self, models: list) -> None:
-        selected = self.selected()
         self.models = models
-        self.table.setRowCount(len(models))
-        for r, m in enumerate(models):
-            cells = (
+        rows = [
+            (
                 m.name,
                 m.version,
                 m.pack,
@@ -86,14 +76,12 @@ class ModelsView(QWidget):
                 m.device,
                 _megabytes(m.memory_bytes),
             )
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-            if m.name == selected:
-                self.table.selectRow(r)
+            for m in models
+        ]
+        fill(self.table, rows)
 
     def selected(self) -> str:
-        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
-        return self.table.item(rows[0].row(), 0).text() if rows else ""
+        return selected_key(self.table)
 
     def select(self, name: str) -> None:
         for r in range(self.table.rowCount()):
