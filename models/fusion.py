@@ -6,9 +6,10 @@ classifier over the pack's labels. The same classifier applied to h_a alone and 
 audio and video confidences (how much each modality on its own supports the label). A missing modality
 (no audio stream, no picture) is masked out of the softmax, so its weight is exactly 0.
 
-Inputs are [batch, segments, dim] so one call covers a whole file; the network is per segment (no
-temporal mixing), which keeps it exportable with dynamic batch and time axes. Scores are logits; the
-sigmoid is applied outside (labels are not exclusive: speech over music is both).
+Inputs are [batch, segments, dim] so one call covers a whole file, with dynamic batch and time axes in the
+ONNX export. ``temporal="bilstm"`` adds context from neighbouring segments (a bidirectional LSTM over the
+fused sequence, residual). Scores are logits; the activation is applied outside: sigmoid where labels can
+co-occur (speech over music), softmax for ``exclusive`` packs (AVE: one of 28 events or background).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class FusionConfig:
     audio_dim: int
     video_dim: int
     hidden: int = 128
-    segment_seconds: float = 0.5
+    segment_seconds: float = 0.5  # the analysis slots are 0.5 s; AVE-trained packs use 1 s segments
+    temporal: str = "none"  # "none": each segment alone; "bilstm": context from the neighbouring segments
+    exclusive: bool = False  # one label per segment (softmax, the last label is the background) vs several
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -65,16 +68,35 @@ class ModalityAttentionFusion(nn.Module):
         self.audio_score = nn.Linear(hidden, 1)
         self.video_score = nn.Linear(hidden, 1)
         self.classifier = nn.Linear(hidden, len(config.labels))
+        if config.temporal not in ("none", "bilstm"):
+            raise ValueError(f"temporal must be 'none' or 'bilstm', got {config.temporal!r}")
+        self.temporal = (
+            nn.LSTM(hidden, hidden // 2, batch_first=True, bidirectional=True) if config.temporal == "bilstm" else None
+        )
+        # Training's second task: where the event starts and ends in the clip (fractions of its length).
+        self.bounds_head = nn.Linear(hidden, 2)
 
-    def forward(
-        self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def encode(self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor):
+        """(fused [B, T, H] with temporal context, h_audio, h_video, attention weights [B, T, 2])."""
         h_a, h_v = self.audio_proj(audio), self.video_proj(video)
         scores = torch.cat((self.audio_score(h_a), self.video_score(h_v)), dim=-1)
         scores = torch.where(present > 0.5, scores, torch.full_like(scores, MASKED))
         weights = torch.softmax(scores, dim=-1)
         fused = weights[..., :1] * h_a + weights[..., 1:] * h_v
+        if self.temporal is not None:
+            context, _ = self.temporal(fused)
+            fused = fused + context
+        return fused, h_a, h_v, weights
+
+    def forward(
+        self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        fused, h_a, h_v, weights = self.encode(audio, video, present)
         return self.classifier(fused), self.classifier(h_a), self.classifier(h_v), weights
+
+    def bounds(self, fused: torch.Tensor) -> torch.Tensor:
+        """[B, 2]: predicted event start and end as fractions of the sequence (training's regression task)."""
+        return torch.sigmoid(self.bounds_head(fused.mean(dim=1)))
 
 
 def save_fusion(model: ModalityAttentionFusion, folder: Path) -> list[Path]:

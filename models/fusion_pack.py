@@ -46,13 +46,28 @@ def install_fusion_pack(
         version,
         FUSION_TASK,
         files,
-        extra={"labels": list(config.labels), "encoders": [config.audio_encoder, config.video_encoder]},
+        extra={"labels": selectable_labels(config), "encoders": [config.audio_encoder, config.video_encoder]},
         description=description or f"{len(config.labels)} labels from {config.audio_encoder} + {config.video_encoder}",
     )
     for f in files:
         f.unlink(missing_ok=True)
     staging.rmdir()
     return pack
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x.astype(np.float64)))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def selectable_labels(config: FusionConfig) -> list[str]:
+    """The labels a request can ask for (an exclusive pack's last label is its background class)."""
+    return list(config.labels[:-1] if config.exclusive else config.labels)
 
 
 def fusion_io(config: FusionConfig) -> tuple[tuple[InputSpec, ...], dict]:
@@ -72,7 +87,7 @@ class FusionModel:
         self.pack = pack
         self.name, self.version = pack.spec.name, pack.spec.version
         self.config = FusionConfig.from_json(pack.file(CONFIG_FILE).read_text())
-        self.labels = list(self.config.labels)
+        self.labels = list(self.config.labels)  # every output, the background class of an exclusive pack too
         self.weights_sha256 = pack.spec.file(WEIGHTS_FILE).sha256
         self.inputs, ranges = fusion_io(self.config)
         self.backend, self.device = choose_backend(backend, device)
@@ -101,13 +116,11 @@ class FusionModel:
         }
         out = self.runner.infer(feeds)
 
-        def sigmoid(x: np.ndarray) -> np.ndarray:
-            return 1.0 / (1.0 + np.exp(-x[0].astype(np.float64)))
-
+        activate = _softmax if self.config.exclusive else _sigmoid
         return {
-            "fused": sigmoid(out["logits"]),
-            "audio": sigmoid(out["audio_logits"]),
-            "video": sigmoid(out["video_logits"]),
+            "fused": activate(out["logits"][0]),
+            "audio": activate(out["audio_logits"][0]),
+            "video": activate(out["video_logits"][0]),
             "weights": out["weights"][0].astype(np.float64),
         }
 

@@ -28,6 +28,19 @@ class SegmentFeatures:
     video: np.ndarray
     present: np.ndarray
 
+    def regrouped(self, seconds: float) -> SegmentFeatures:
+        """Averaged onto longer segments (a whole multiple of the hop; the last one may be shorter)."""
+        k = max(1, round(seconds / self.hop))
+        if k == 1 or not len(self.present):
+            return self
+        n = -(-len(self.present) // k)
+
+        def mean(rows: np.ndarray) -> np.ndarray:
+            padded = np.concatenate((rows, np.repeat(rows[-1:], n * k - len(rows), axis=0)))
+            return padded.reshape(n, k, -1).mean(axis=1).astype(np.float32)
+
+        return SegmentFeatures(self.start, self.hop * k, mean(self.audio), mean(self.video), mean(self.present))
+
 
 class FeatureCollector:
     """Fed like a detector; ``finish`` gives the file's ``SegmentFeatures``."""

@@ -42,6 +42,7 @@ class FusionDetector(Detector):
         self.features = features
         self.labels = labels
         self.columns = [fusion.labels.index(label) for label in labels]
+        self.step = max(1, round(fusion.config.segment_seconds / HOP_SECONDS)) * HOP_SECONDS
         self.refs = [(fusion.name, fusion.version)]
         if features.audio is not None:
             self.refs.append((features.audio.tagger.name, features.audio.tagger.version))
@@ -65,29 +66,23 @@ class FusionDetector(Detector):
         self.features.feed_video(frame)
 
     def finish(self) -> list[ScoreTrack]:
-        seg = self.features.finish()
+        seg = self.features.finish().regrouped(self.step)
         if not len(seg.present):
-            return [
-                ScoreTrack(label, seg.start, HOP_SECONDS, HOP_SECONDS, np.zeros(0, np.float32)) for label in self.labels
-            ]
+            empty = np.zeros(0, np.float32)
+            return [ScoreTrack(label, seg.start, seg.hop, seg.hop, empty) for label in self.labels]
         out = self.fusion.predict(seg.audio, seg.video, seg.present)
         no_audio, no_video = seg.present[:, 0] == 0, seg.present[:, 1] == 0
         tracks = []
         for label, c in zip(self.labels, self.columns):
-            audio = np.where(no_audio, np.nan, out["audio"][:, c])
-            video = np.where(no_video, np.nan, out["video"][:, c])
             extras = {
-                "audio": audio,
-                "video": video,
+                "audio": np.where(no_audio, np.nan, out["audio"][:, c]),
+                "video": np.where(no_video, np.nan, out["video"][:, c]),
                 "audio_weight": out["weights"][:, 0],
                 "video_weight": out["weights"][:, 1],
             }
-            tracks.append(
-                ScoreTrack(
-                    label, seg.start, HOP_SECONDS, HOP_SECONDS, out["fused"][:, c].astype(np.float32), extras=extras
-                )
-            )
+            scores = out["fused"][:, c].astype(np.float32)
+            tracks.append(ScoreTrack(label, seg.start, seg.hop, seg.hop, scores, extras=extras))
         return tracks
 
     def grid(self) -> GridTrack:
-        return GridTrack(self.spec.name, "av", HOP_SECONDS, HOP_SECONDS, SAMPLE_RATE)
+        return GridTrack(self.spec.name, "av", self.step, self.step, SAMPLE_RATE)
