@@ -9,7 +9,7 @@ import sys
 
 from avevents.daemon.errors import AvEventsError
 
-from . import daemon_commands, detect, otio_command, resolve_commands, sample, tray_command
+from . import daemon_commands, detect, otio_command, resolve_commands, sample, train_commands, tray_command
 
 EXIT_ERROR = 2
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     resolve_commands.add_parser(sub)
     otio_command.add_parser(sub)
     tray_command.add_parser(sub)
+    train_commands.add_parsers(sub)
     return parser
 
 

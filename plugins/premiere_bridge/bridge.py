@@ -67,7 +67,7 @@ class BridgeReport:
 
 
 @dataclass
-class _Piece:
+class MediaPiece:
     clip: object
     track: str
     path: str
@@ -84,7 +84,7 @@ def _track_name(clip) -> str:
     return track.name or track.kind if track is not None else ""
 
 
-def _pieces(timeline, options: BridgeOptions, report: BridgeReport) -> list[_Piece]:
+def media_pieces(timeline, options: BridgeOptions, report: BridgeReport) -> list[MediaPiece]:
     pieces = []
     for clip in timeline.find_clips():
         track = _track_name(clip)
@@ -105,7 +105,7 @@ def _pieces(timeline, options: BridgeOptions, report: BridgeReport) -> list[_Pie
         else:
             origin = timecode_start_seconds(found)  # EDL: the file's own timecode
         start = max(0.0, used.start_time.to_seconds() - origin)
-        pieces.append(_Piece(clip, track, str(found), start, start + used.duration.to_seconds(), origin))
+        pieces.append(MediaPiece(clip, track, str(found), start, start + used.duration.to_seconds(), origin))
     return pieces
 
 
@@ -117,7 +117,7 @@ def annotate(timeline, fmt: Format, batch, options: BridgeOptions, palette=None,
         raise InvalidRequest("an EDL keeps markers only on clips (LOC lines): use --scope clips")
     palette = palette or DEFAULT_PALETTE
     report = BridgeReport()
-    pieces = _pieces(timeline, options, report)
+    pieces = media_pieces(timeline, options, report)
     requests = merge_requests(pieces)
     report.requests = len(requests)
     outcomes = (
@@ -166,14 +166,14 @@ def _starts_in(marker, spans) -> bool:
     return any(span.start_time <= t < span.end_time_exclusive() for span in spans)
 
 
-def _inside(event: dict, piece: _Piece) -> bool:
+def _inside(event: dict, piece: MediaPiece) -> bool:
     start, end = event["start_seconds"], event["end_seconds"]
     if end <= start:
         return piece.source_start <= start < piece.source_end
     return end > piece.source_start and start < piece.source_end
 
 
-def _media_range(event: dict, piece: _Piece):
+def _media_range(event: dict, piece: MediaPiece):
     """The event clipped to the clip, in the clip's media time, on whole frames of the clip's rate."""
     rate = piece.clip.trimmed_range().start_time.rate
     start = max(event["start_seconds"], piece.source_start)
