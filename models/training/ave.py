@@ -4,12 +4,15 @@ videos labelled per one-second segment: the event's category inside [start, end)
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from avevents.daemon.errors import InvalidRequest
+
+log = logging.getLogger(__name__)
 
 BACKGROUND = "Background"
 SEGMENTS = 10
@@ -26,7 +29,8 @@ class AveRecord:
     end: int  # seconds, after its last segment
 
 
-def read_records(path: Path) -> list[AveRecord]:
+def read_records(path: Path, skipped: list[str] | None = None) -> list[AveRecord]:
+    """The rows of an AVE-format file; rows with an empty event are left out (listed in ``skipped``)."""
     records = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.startswith("Category&"):
@@ -39,7 +43,13 @@ def read_records(path: Path) -> list[AveRecord]:
         except ValueError:
             raise InvalidRequest(f"{path}:{number}: start and end must be whole seconds") from None
         if not 0 <= start < end <= SEGMENTS:
-            raise InvalidRequest(f"{path}:{number}: event {start}-{end} s is not inside 0-{SEGMENTS} s")
+            # The real Annotations.txt has one such row (Church bell, VWi2ENBuTbw, 0-0): skip it, say so.
+            log.warning(
+                "%s:%d: event %d-%d s is empty or outside 0-%d s; row skipped", path, number, start, end, SEGMENTS
+            )
+            if skipped is not None:
+                skipped.append(f"{Path(path).name}:{number}: {line}")
+            continue
         records.append(AveRecord(parts[0], parts[1], parts[2], start, end))
     return records
 
@@ -50,6 +60,7 @@ class AveDataset:
     videos: Path
     categories: list[str]
     splits: dict[str, list[AveRecord]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # rows left out, with why
 
     @classmethod
     def load(cls, root: Path, videos: Path) -> AveDataset:
@@ -58,13 +69,14 @@ class AveDataset:
         if not categories_file.is_file():
             raise InvalidRequest(f"{root}: no categories.txt (an AVE-format folder has it and the split files)")
         categories = [c.strip() for c in categories_file.read_text(encoding="utf-8").splitlines() if c.strip()]
-        splits = {name: read_records(root / file) for name, file in SPLITS.items() if (root / file).is_file()}
+        skipped: list[str] = []
+        splits = {name: read_records(root / file, skipped) for name, file in SPLITS.items() if (root / file).is_file()}
         if "train" not in splits:
             raise InvalidRequest(f"{root}: no trainSet.txt")
         unknown = {r.category for rs in splits.values() for r in rs} - set(categories)
         if unknown:
             raise InvalidRequest(f"{root}: categories not in categories.txt: {', '.join(sorted(unknown))}")
-        return cls(root, videos, categories, splits)
+        return cls(root, videos, categories, splits, skipped)
 
     @property
     def labels(self) -> tuple[str, ...]:

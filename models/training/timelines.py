@@ -1,7 +1,8 @@
 """Few-shot training from editors' own markers: timelines (OTIO, FCP7 XML, FCPXML, EDL) whose markers name
 events become per-segment training data on frozen embeddings, so a user can teach a new event from a few
 examples in minutes on a CPU. avevents' own markers are ignored; clip markers are in the clip's media
-time, timeline markers are mapped onto the clips under them."""
+time, timeline markers are mapped onto the clips under them; the unmarked parts of the clips (and clips
+without markers) are the examples of what the events are not."""
 
 from __future__ import annotations
 
@@ -72,9 +73,7 @@ def collect(
         timeline = read_timeline(path, guess_format(path), rate)
         report = BridgeReport()
         for piece in media_pieces(timeline, BridgeOptions(search_paths=list(search_paths), rate=rate), report):
-            marks = _user_marks(piece.clip, timeline.tracks)
-            if not marks:
-                continue
+            marks = _user_marks(piece.clip, timeline.tracks)  # a clip without marks teaches what they are not
             a, v, p = video_features(Path(piece.path), models, audio_encoder, video_encoder, cache_dir, SLOT)
             first = int(piece.source_start // SLOT)
             last = min(len(p), int(np.ceil(piece.source_end / SLOT)))
@@ -84,9 +83,9 @@ def collect(
             ]
             rows.append((a[first:last], v[first:last], p[first:last], [(n, s, e) for n, s, e in file_marks], first))
         skipped += [f"{c.track} {c.name!r}: {c.detail}" for c in report.clips if c.status != "marked"]
-    if not rows:
-        raise InvalidRequest("no clip in these timelines has markers of yours on it (name a marker after its event)")
     labels = sorted({name for *_, marks, _ in rows for name, _, _ in marks})
+    if not labels:
+        raise InvalidRequest("no clip in these timelines has markers of yours on it (name a marker after its event)")
     audio, video, present, targets = [], [], [], []
     for a, v, p, marks, first in rows:
         mid = (np.arange(len(p)) + first) * SLOT + SLOT / 2
