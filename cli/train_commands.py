@@ -24,6 +24,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cache", type=Path, help="feature cache folder (default: WORK_DIR/features)")
     p.add_argument("--search-path", type=Path, action="append", default=[], metavar="DIR")
     p.add_argument("--rate", type=float, help="an EDL's frame rate")
+    p.add_argument("--device", default="cpu", help="where the encoders and training run: cpu or cuda:N")
     p.set_defaults(func=train)
     e = sub.add_parser("eval", help="measure a fusion pack on an AVE-format split (accuracy, events, robustness)")
     e.add_argument("--pack", required=True)
@@ -63,7 +64,7 @@ def train(args: argparse.Namespace) -> int:
     work = args.work_dir or Path(f"avevents-train-{args.name}")
     work.mkdir(parents=True, exist_ok=True)
     cache = args.cache or work / "features"
-    models = ResidentModels()
+    models = ResidentModels(default_device=args.device)
     if args.ave is not None:
         if args.videos is None:
             raise InvalidRequest("--ave needs --videos (the folder of <VideoID>.mp4 files)")
@@ -72,7 +73,8 @@ def train(args: argparse.Namespace) -> int:
         from avevents.models.training.loop import FitOptions
 
         dataset = AveDataset.load(args.ave, args.videos)
-        options = AveTrainOptions(temporal=args.temporal, fit=FitOptions(epochs=args.epochs), cache_dir=cache)
+        fit_options = FitOptions(epochs=args.epochs, device=args.device)
+        options = AveTrainOptions(temporal=args.temporal, fit=fit_options, cache_dir=cache)
 
         def progress(*item) -> None:
             if len(item) == 3:

@@ -49,15 +49,16 @@ def augment(
     intact = present.clone()
     batch, length = present.shape[:2]
     for m, x, pool in ((0, audio, background[0]), (1, video, background[1])):
-        drop = torch.as_tensor(rng.random(batch) < options.drop_probability)
+        drop = torch.as_tensor(rng.random(batch) < options.drop_probability, device=present.device)
         other_there = present[:, :, 1 - m].amax(dim=1) > 0
         drop &= other_there  # never both missing: a sample with nothing to see teaches nothing
         present[drop, :, m] = 0
         if len(pool):
-            swap = torch.as_tensor(rng.random(batch) < options.replace_probability) & (present[:, :, m].amax(1) > 0)
+            chance = torch.as_tensor(rng.random(batch) < options.replace_probability, device=present.device)
+            swap = chance & (present[:, :, m].amax(1) > 0)
             count = int(swap.sum())
             if count:
-                x[swap] = pool[torch.as_tensor(rng.integers(0, len(pool), (count, length)))]
+                x[swap] = pool[torch.as_tensor(rng.integers(0, len(pool), (count, length)), device=pool.device)]
                 intact[swap, :, m] = 0
         intact[:, :, m] *= present[:, :, m]
     return audio, video, present, intact

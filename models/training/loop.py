@@ -54,6 +54,7 @@ class FitOptions:
     bounds_weight: float = 0.3
     augmentation: TrainOptions = field(default_factory=TrainOptions)
     seed: int = 0
+    device: str = "cpu"  # cuda:0 on a GPU machine
 
 
 @dataclass
@@ -64,8 +65,8 @@ class FitResult:
     best_accuracy: float
 
 
-def segment_accuracy(model: ModalityAttentionFusion, data: SequenceData) -> float:
-    a, v, p, y, _ = data.tensors()
+def segment_accuracy(model: ModalityAttentionFusion, data: SequenceData, device=None) -> float:
+    a, v, p, y, _ = (t.to(device) if device is not None else t for t in data.tensors())
     model.eval()
     with torch.no_grad():
         logits, *_ = model(a, v, p)
@@ -100,8 +101,11 @@ def fit(
         history, best, start_epoch = saved["history"], saved["best"], saved["epoch"] + 1
         rng = np.random.default_rng(options.seed + start_epoch)
         log.info("resuming at epoch %d (best %.3f at %d)", start_epoch, best["accuracy"], best["epoch"])
-    a, v, p, y, b = train.tensors()
-    background = y == config.labels.index(config.labels[-1])
+    device = torch.device(options.device)
+    model.to(device)
+    _optimiser_to(optimiser, device)
+    a, v, p, y, b = (t.to(device) for t in train.tensors())
+    background = y == len(config.labels) - 1
     pool = (a[background], v[background])
     ce = nn.CrossEntropyLoss(reduction="none")
 
@@ -115,6 +119,7 @@ def fit(
         losses = []
         for i in range(0, len(order), options.batch_size):
             idx = order[i : i + options.batch_size]
+            idx = idx.to(device)
             xa, xv, xp, intact = augment(a[idx], v[idx], p[idx], rng, options.augmentation, pool)
             fused, h_a, h_v, _ = model.encode(xa, xv, xp)
             target = y[idx]
@@ -129,14 +134,14 @@ def fit(
             optimiser.step()
             losses.append(loss.item())
         schedule.step()
-        accuracy = segment_accuracy(model, val if val is not None else train)
+        accuracy = segment_accuracy(model, val if val is not None else train, device)
         record = {"epoch": epoch, "loss": float(np.mean(losses)), "val_accuracy": accuracy}
         history.append(record)
         if accuracy > best["accuracy"]:
             best = {
                 "accuracy": accuracy,
                 "epoch": epoch,
-                "state": {k: t.clone() for k, t in model.state_dict().items()},
+                "state": {k: t.detach().cpu().clone() for k, t in model.state_dict().items()},
             }
             if work_dir is not None:
                 _save(work_dir / BEST, {"model": best["state"], "config": asdict(config), "epoch": epoch})
@@ -153,9 +158,18 @@ def fit(
         if epoch - best["epoch"] >= options.patience:
             log.info("early stop at epoch %d: no better validation accuracy for %d epochs", epoch, options.patience)
             break
+    model.cpu()
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     return FitResult(model.eval(), history, best["epoch"], best["accuracy"])
+
+
+def _optimiser_to(optimiser: torch.optim.Optimizer, device: torch.device) -> None:
+    """A resumed optimiser's state follows the model onto ``device``."""
+    for state in optimiser.state.values():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                state[key] = value.to(device)
 
 
 def _save(path: Path, payload: dict) -> None:

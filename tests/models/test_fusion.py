@@ -152,3 +152,32 @@ def test_build_exports_a_fusion_pack_and_says_why_there_is_no_engine(trained, tm
     result = build("pets", device="cuda:0")
     assert result.onnx.is_file() and result.onnx.parent == store.pack_dir("pets") / "onnx"
     assert result.engine is None and ("TensorRT" in result.reason or "CUDA" in result.reason), result.reason
+
+
+def test_temporal_exclusive_pack_exports_and_runs_like_torch(tmp_path):
+    """A BiLSTM (AVE-style) pack: ONNX Runtime equals torch over dynamic batch and segment counts, and its
+    scores are a softmax over the classes with the background last (not selectable as a label)."""
+    config = FusionConfig(
+        ("Dog", "Guitar", "Background"), "efficientat-mn04-as", "mobilenet-v2-imagenet", 24, 16, hidden=32,
+        segment_seconds=1.0, temporal="bilstm", exclusive=True,
+    )  # fmt: skip
+    torch.manual_seed(3)
+    model = ModalityAttentionFusion(config).eval()
+    store = ModelStore(tmp_path / "store")
+    pack = install_fusion_pack(store, "ave-like", model)
+    assert pack.manifest["labels"] == ["Dog", "Guitar"]
+    session = ort.InferenceSession(str(export_fusion_onnx(pack)), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(1)
+    for batch, segments in ((1, 10), (3, 1), (2, 57)):
+        feeds = {
+            "audio": rng.normal(0, 1, (batch, segments, 24)).astype(np.float32),
+            "video": rng.normal(0, 1, (batch, segments, 16)).astype(np.float32),
+            "present": np.ones((batch, segments, 2), np.float32),
+        }
+        got = session.run(None, feeds)
+        with torch.no_grad():
+            want = model(*(torch.from_numpy(feeds[k]) for k in ("audio", "video", "present")))
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w.numpy(), atol=1e-4, rtol=1e-4)
+    out = FusionModel(pack, backend="onnxruntime").predict(feeds["audio"][0], feeds["video"][0], feeds["present"][0])
+    np.testing.assert_allclose(out["fused"].sum(axis=1), 1.0, atol=1e-6)
