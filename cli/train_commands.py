@@ -18,7 +18,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", required=True, help="name of the pack to install")
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--steps", type=int, default=600, help="training steps from timelines")
-    p.add_argument("--temporal", choices=("bilstm", "none"), default="bilstm")
+    p.add_argument(
+        "--temporal", choices=("bilstm", "cross", "none"), default="bilstm", help="cross: cross-modal attention too"
+    )
     p.add_argument("--work-dir", type=Path, help="checkpoints, history and loss curve (default: avevents-train-NAME)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its work dir")
     p.add_argument("--cache", type=Path, help="feature cache folder (default: WORK_DIR/features)")
@@ -166,12 +168,18 @@ def draw_attention(model, config, video: Path, png: Path, models) -> Path:
     import torch
 
     from avevents.models.training.cache import video_features
-    from avevents.models.training.plots import attention_plot
+    from avevents.models.training.plots import attention_plot, cross_modal_map
 
     a, v, p = video_features(video, models, config.audio_encoder, config.video_encoder, png.parent / ".features", 1.0)
     with torch.no_grad():
         logits, _, _, weights = model(*(torch.as_tensor(x, dtype=torch.float32)[None] for x in (a, v, p)))
+        maps = model.cross_maps(*(torch.as_tensor(x, dtype=torch.float32)[None] for x in (a, v, p)))
     predicted = [config.labels[i] for i in logits[0].argmax(-1).tolist()]
     names = ["" if name == config.labels[-1] else name for name in predicted]
     times = [float(i) for i in range(len(names))]
+    if maps is not None:
+        cross_modal_map(maps[0][0].tolist(), png.with_name(png.stem + "-audio-to-video.png"))
+        cross_modal_map(
+            maps[1][0].tolist(), png.with_name(png.stem + "-video-to-audio.png"), "video attending to audio"
+        )
     return attention_plot(times, weights[0, :, 0].tolist(), weights[0, :, 1].tolist(), names, png)

@@ -42,7 +42,8 @@ class FusionConfig:
     video_dim: int
     hidden: int = 128
     segment_seconds: float = 0.5  # the analysis slots are 0.5 s; AVE-trained packs use 1 s segments
-    temporal: str = "none"  # "none": each segment alone; "bilstm": context from the neighbouring segments
+    temporal: str = "none"  # "none": each segment alone; "bilstm": context from the neighbouring segments;
+    # "cross": each modality first attends to the other's segments (cross-modal attention), then "bilstm"
     exclusive: bool = False  # one label per segment (softmax, the last label is the background) vs several
 
     def to_json(self) -> str:
@@ -53,6 +54,21 @@ class FusionConfig:
         data = json.loads(text)
         data["labels"] = tuple(data["labels"])
         return cls(**data)
+
+
+class CrossAttention(nn.Module):
+    """Scaled dot-product attention of one sequence's segments over another's ([B, Tq, H] x [B, Tk, H]);
+    plain matrix products, so the ONNX export keeps batch and time dynamic (nn.MultiheadAttention's
+    TorchScript export fixes them)."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.query, self.key, self.value = (nn.Linear(hidden, hidden) for _ in range(3))
+        self.scale = hidden**-0.5
+
+    def forward(self, query: torch.Tensor, other: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        weights = torch.softmax(self.query(query) @ self.key(other).transpose(1, 2) * self.scale, dim=-1)
+        return weights @ self.value(other), weights
 
 
 class ModalityAttentionFusion(nn.Module):
@@ -68,17 +84,22 @@ class ModalityAttentionFusion(nn.Module):
         self.audio_score = nn.Linear(hidden, 1)
         self.video_score = nn.Linear(hidden, 1)
         self.classifier = nn.Linear(hidden, len(config.labels))
-        if config.temporal not in ("none", "bilstm"):
-            raise ValueError(f"temporal must be 'none' or 'bilstm', got {config.temporal!r}")
+        if config.temporal not in ("none", "bilstm", "cross"):
+            raise ValueError(f"temporal must be 'none', 'bilstm' or 'cross', got {config.temporal!r}")
         self.temporal = (
-            nn.LSTM(hidden, hidden // 2, batch_first=True, bidirectional=True) if config.temporal == "bilstm" else None
+            nn.LSTM(hidden, hidden // 2, batch_first=True, bidirectional=True) if config.temporal != "none" else None
         )
+        cross = config.temporal == "cross"
+        self.audio_from_video = CrossAttention(hidden) if cross else None
+        self.video_from_audio = CrossAttention(hidden) if cross else None
         # Training's second task: where the event starts and ends in the clip (fractions of its length).
         self.bounds_head = nn.Linear(hidden, 2)
 
     def encode(self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor):
         """(fused [B, T, H] with temporal context, h_audio, h_video, attention weights [B, T, 2])."""
         h_a, h_v = self.audio_proj(audio), self.video_proj(video)
+        if self.audio_from_video is not None:
+            h_a, h_v = self._cross(h_a, h_v, present)[:2]
         scores = torch.cat((self.audio_score(h_a), self.video_score(h_v)), dim=-1)
         scores = torch.where(present > 0.5, scores, torch.full_like(scores, MASKED))
         weights = torch.softmax(scores, dim=-1)
@@ -87,6 +108,21 @@ class ModalityAttentionFusion(nn.Module):
             context, _ = self.temporal(fused)
             fused = fused + context
         return fused, h_a, h_v, weights
+
+    def _cross(self, h_a: torch.Tensor, h_v: torch.Tensor, present: torch.Tensor):
+        """Each modality enriched by what the other shows across the clip (residual); a missing modality
+        contributes nothing. Also returns the maps [B, T audio, T video] and [B, T video, T audio]."""
+        from_video, map_av = self.audio_from_video(h_a, h_v)
+        from_audio, map_va = self.video_from_audio(h_v, h_a)
+        h_a = h_a + from_video * present[..., 1:2]
+        h_v = h_v + from_audio * present[..., 0:1]
+        return h_a, h_v, map_av, map_va
+
+    def cross_maps(self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor):
+        """The cross-modal attention maps of a ``cross`` model (for the evaluation's pictures)."""
+        if self.audio_from_video is None:
+            return None
+        return self._cross(self.audio_proj(audio), self.video_proj(video), present)[2:]
 
     def forward(
         self, audio: torch.Tensor, video: torch.Tensor, present: torch.Tensor

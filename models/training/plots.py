@@ -60,3 +60,20 @@ def attention_plot(times: list[float], w_audio: list[float], w_video: list[float
             draw.text((x - 8, MARGIN // 2 + 4 + 12 * (i % 3)), label[:10], fill="black")
     image.save(path)
     return Path(path)
+
+
+def cross_modal_map(matrix, path: Path, title: str = "audio segments (rows) attending to video segments (columns)"):
+    """A [T, T] attention map as a heat map (white 0 -> dark blue 1 of the row's attention)."""
+    rows, cols = len(matrix), len(matrix[0]) if len(matrix) else 0
+    cell = max(8, min(40, (min(WIDTH, HEIGHT) - 2 * MARGIN) // max(1, rows, cols)))
+    image = Image.new("RGB", (MARGIN + cols * cell + MARGIN // 2, MARGIN + rows * cell + MARGIN // 2), "white")
+    draw = ImageDraw.Draw(image)
+    draw.text((4, 4), title, fill="black")
+    peak = max((max(row) for row in matrix), default=1.0) or 1.0
+    for i, row in enumerate(matrix):
+        for j, value in enumerate(row):
+            shade = int(255 * (1 - value / peak))
+            x, y = MARGIN + j * cell, MARGIN + i * cell
+            draw.rectangle((x, y, x + cell - 1, y + cell - 1), fill=(shade, shade, 255))
+    image.save(path)
+    return Path(path)

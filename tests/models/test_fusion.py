@@ -154,12 +154,13 @@ def test_build_exports_a_fusion_pack_and_says_why_there_is_no_engine(trained, tm
     assert result.engine is None and ("TensorRT" in result.reason or "CUDA" in result.reason), result.reason
 
 
-def test_temporal_exclusive_pack_exports_and_runs_like_torch(tmp_path):
+@pytest.mark.parametrize("temporal", ["bilstm", "cross"])
+def test_temporal_exclusive_pack_exports_and_runs_like_torch(tmp_path, temporal):
     """A BiLSTM (AVE-style) pack: ONNX Runtime equals torch over dynamic batch and segment counts, and its
     scores are a softmax over the classes with the background last (not selectable as a label)."""
     config = FusionConfig(
         ("Dog", "Guitar", "Background"), "efficientat-mn04-as", "mobilenet-v2-imagenet", 24, 16, hidden=32,
-        segment_seconds=1.0, temporal="bilstm", exclusive=True,
+        segment_seconds=1.0, temporal=temporal, exclusive=True,
     )  # fmt: skip
     torch.manual_seed(3)
     model = ModalityAttentionFusion(config).eval()
@@ -181,3 +182,8 @@ def test_temporal_exclusive_pack_exports_and_runs_like_torch(tmp_path):
             np.testing.assert_allclose(g, w.numpy(), atol=1e-4, rtol=1e-4)
     out = FusionModel(pack, backend="onnxruntime").predict(feeds["audio"][0], feeds["video"][0], feeds["present"][0])
     np.testing.assert_allclose(out["fused"].sum(axis=1), 1.0, atol=1e-6)
+    maps = model.cross_maps(*(torch.from_numpy(feeds[k]) for k in ("audio", "video", "present")))
+    if temporal == "cross":  # each audio segment's attention over the video segments sums to 1
+        np.testing.assert_allclose(maps[0].sum(-1).detach().numpy(), 1.0, atol=1e-5)
+    else:
+        assert maps is None

@@ -83,6 +83,21 @@ def test_training_reaches_the_stated_accuracy_and_attention_follows_the_damage(d
     assert muted.segment_accuracy >= 0.6 and blurred.segment_accuracy >= 0.6
 
 
+def test_cross_modal_attention_variant_trains_too(dataset, trained, tmp_path):
+    ds, _, _ = dataset
+    _, _, options, models, _ = trained
+    cross = AveTrainOptions(temporal="cross", fit=FitOptions(epochs=40, patience=15), cache_dir=options.cache_dir)
+    result, config = train_ave(ds, models, cross)
+    test, _, _ = load_split(ds, "test", models, cross)
+    assert config.temporal == "cross" and evaluate(result.model, test, len(ds.labels)).segment_accuracy >= 0.85
+    from avevents.cli.train_commands import draw_attention
+
+    clip = ds.available("test")[0][0][1]
+    png = draw_attention(result.model, config, clip, tmp_path / "cross.png", models)
+    assert png.is_file() and (tmp_path / "cross-audio-to-video.png").stat().st_size > 500
+    assert (tmp_path / "cross-video-to-audio.png").is_file()
+
+
 def test_an_interrupted_run_resumes(dataset, trained, tmp_path):
     ds, _, _ = dataset
     _, config, options, models, _ = trained
@@ -107,6 +122,7 @@ def test_cli_trains_evaluates_and_the_pack_detects(dataset, tmp_path, capsys, ru
                 "--work-dir", str(tmp_path / "eval"), "--attention", str(clip), "--png", str(png)])  # fmt: skip
     printed = capsys.readouterr().out
     assert code == 0 and "segment accuracy" in printed and png.stat().st_size > 1000
+    assert not (tmp_path / "att-audio-to-video.png").exists()  # a BiLSTM pack has no cross-modal maps
     result = run_detect(clip, pack="synth-ave", labels=(video.category,))
     found = [e for e in result.events if e.label == video.category]
     assert (
