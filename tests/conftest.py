@@ -20,6 +20,8 @@ from avevents.daemon.media.writer import write_media
 
 from . import media_factory
 
+DAEMON_DIRS: list[Path] = []
+
 
 @pytest.fixture(scope="session", autouse=True)
 def empty_model_store():
@@ -29,6 +31,8 @@ def empty_model_store():
     old = os.environ.get("AVEVENTS_MODEL_STORE")
     os.environ["AVEVENTS_MODEL_STORE"] = str(path)
     yield path
+    for folder in DAEMON_DIRS:  # the daemons' private folders, kept until now for their logs
+        shutil.rmtree(folder, ignore_errors=True)
     if old is None:
         os.environ.pop("AVEVENTS_MODEL_STORE", None)
     else:
@@ -140,6 +144,7 @@ def start_daemon(
     """``avevents serve`` in a subprocess with its own private runtime and config directories
     (``prefix`` runs it under a wrapper, e.g. setpriv to drop capabilities)."""
     base = Path(tempfile.mkdtemp(prefix="av-"))  # short: Unix socket paths are limited to ~100 bytes
+    DAEMON_DIRS.append(base)
     runtime_dir, config_dir = base / "run", base / "cfg"
     env = isolated_env(runtime_dir, config_dir)
     env.update(env_extra or {})
