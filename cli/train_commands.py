@@ -27,6 +27,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--search-path", type=Path, action="append", default=[], metavar="DIR")
     p.add_argument("--rate", type=float, help="an EDL's frame rate")
     p.add_argument("--device", default="cpu", help="where the encoders and training run: cpu or cuda:N")
+    p.add_argument("--audio-encoder", default="efficientat-mn04-as", help="or wav2vec2-base (wav2vec2 extra)")
+    p.add_argument("--video-encoder", default="mobilenet-v2-imagenet", help="or resnet18-imagenet")
     p.set_defaults(func=train)
     e = sub.add_parser("eval", help="measure a fusion pack on an AVE-format split (accuracy, events, robustness)")
     e.add_argument("--pack", required=True)
@@ -76,7 +78,9 @@ def train(args: argparse.Namespace) -> int:
 
         dataset = AveDataset.load(args.ave, args.videos)
         fit_options = FitOptions(epochs=args.epochs, device=args.device)
-        options = AveTrainOptions(temporal=args.temporal, fit=fit_options, cache_dir=cache)
+        options = AveTrainOptions(
+            args.audio_encoder, args.video_encoder, temporal=args.temporal, fit=fit_options, cache_dir=cache
+        )
 
         def progress(*item) -> None:
             if len(item) == 3:
@@ -96,8 +100,8 @@ def train(args: argparse.Namespace) -> int:
         examples = collect(
             args.from_timelines,
             models,
-            "efficientat-mn04-as",
-            "mobilenet-v2-imagenet",
+            args.audio_encoder,
+            args.video_encoder,
             cache,
             args.search_path,
             args.rate,
@@ -106,8 +110,8 @@ def train(args: argparse.Namespace) -> int:
             _say(f"skipped: {line}")
         config = FusionConfig(
             tuple(examples.labels),
-            "efficientat-mn04-as",
-            "mobilenet-v2-imagenet",
+            args.audio_encoder,
+            args.video_encoder,
             examples.audio.shape[1],
             examples.video.shape[1],
             hidden=64,

@@ -64,7 +64,7 @@ def _catalog() -> list[ModelEntry]:
             loader=lambda device: silero_vad.SileroVad(),
         )
     ]
-    from avevents.models.catalog import PACKS, TAGGER_PACKS, VISION_PACKS
+    from avevents.models.catalog import PACKS, TAGGER_PACKS, VISION_PACKS, WAV2VEC2_PACKS
 
     for name in TAGGER_PACKS:
         spec = PACKS[name]
@@ -78,6 +78,21 @@ def _catalog() -> list[ModelEntry]:
                 source=spec.source,
                 licence=spec.licence,
                 loader=lambda device, name=name: _load_tagger(name, device),
+                devices=("cpu", "cuda"),
+            )
+        )
+    for name in WAV2VEC2_PACKS:
+        spec = PACKS[name]
+        entries.append(
+            ModelEntry(
+                name=name,
+                version=spec.version,
+                pack=AUDIOSET_PACK,
+                task=spec.task,
+                labels=("audio embeddings for trained packs",),
+                source=spec.source,
+                licence=spec.licence,
+                loader=lambda device, name=name: _load_wav2vec2(name, device),
                 devices=("cpu", "cuda"),
             )
         )
@@ -128,6 +143,13 @@ def _load_vision(name: str, device: str = "") -> object:
     from avevents.models.vision import VisionEncoder
 
     return VisionEncoder(ModelStore().require(name), device=device)
+
+
+def _load_wav2vec2(name: str, device: str = "") -> object:
+    from avevents.models.store import ModelStore
+    from avevents.models.wav2vec2 import Wav2Vec2Encoder
+
+    return Wav2Vec2Encoder(ModelStore().require(name), device=device)
 
 
 def _load_fusion(name: str, device: str = "") -> object:

@@ -64,6 +64,10 @@ IMAGENET_LABELS = PackFile(
     "b8aaeb5630c62626a7d124a05c0e14230a7ffdd2136a31d0190a4fb71c1d82f1",
     21686,
 )
+# Packs holding an audio encoder other than the tagger (embeddings only, for trained fusion packs).
+WAV2VEC2_PACKS = ("wav2vec2-base",)
+HF_WAV2VEC2 = "https://huggingface.co/facebook/wav2vec2-base/resolve/main/"
+
 # Packs holding a frame encoder (ImageNet classifier with an embedding), in order of preference.
 VISION_PACKS = ("mobilenet-v2-imagenet", "resnet18-imagenet")
 
@@ -113,6 +117,21 @@ PACKS: dict[str, PackSpec] = {
             IMAGENET_LABELS,
         ),
         input_spec={"image_size": 224, "frames_per_second": 4.0},
+    ),
+    "wav2vec2-base": PackSpec(
+        name="wav2vec2-base",
+        version="facebook-base",
+        task="audio embeddings (self-supervised speech model, 768-d every 20 ms)",
+        description="Wav2Vec2 base (Baevski et al. 2020) as an audio encoder for trained packs; needs the "
+        "wav2vec2 extra (transformers), 380 MB",
+        licence="Apache-2.0",
+        source="https://huggingface.co/facebook/wav2vec2-base",
+        # Hugging Face lists the files' hashes only on its site: the first download's are recorded.
+        files=(
+            PackFile("config.json", HF_WAV2VEC2 + "config.json", None),
+            PackFile("pytorch_model.bin", HF_WAV2VEC2 + "pytorch_model.bin", None),
+        ),
+        input_spec={"sample_rate": 16000, "frames_per_second": 50},
     ),
     "resnet18-imagenet": PackSpec(
         name="resnet18-imagenet",

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avevents.models.audioset import AudioSetTagger
 from avevents.models.mel import SAMPLE_RATE
 from avevents.models.vision import VisionEncoder
 
 from ..media.decode import AudioBlock, VideoFrame
-from .audioset import HOP_SECONDS, AudioSetDetector
+from .audio_embeddings import audio_embedder
+from .audioset import HOP_SECONDS
 from .base import DetectorSpec
 from .slots import PictureBatches
 
@@ -43,28 +43,29 @@ class SegmentFeatures:
 
 
 class FeatureCollector:
-    """Fed like a detector; ``finish`` gives the file's ``SegmentFeatures``."""
+    """Fed like a detector; ``finish`` gives the file's ``SegmentFeatures``. ``audio_encoder``: a loaded
+    tagger or Wav2Vec2 (None without audio); the audio is decoded at the rate that encoder wants."""
 
-    spec = DetectorSpec(
-        name="features",
-        labels=(),
-        modality="av",
-        model="encoders",
-        sample_rate=SAMPLE_RATE,
-        pictures=True,
-        description="per-segment audio and frame embeddings",
-    )
-
-    def __init__(self, tagger: AudioSetTagger | None, vision: VisionEncoder | None, audio_dim: int, video_dim: int):
-        self.audio = AudioSetDetector(tagger, [], keep_embeddings=True) if tagger is not None else None
+    def __init__(self, audio_encoder, vision: VisionEncoder | None, audio_dim: int, video_dim: int):
+        self.audio = audio_embedder(audio_encoder) if audio_encoder is not None else None
+        self.audio_encoder = audio_encoder
         self.vision = vision
         self.audio_dim, self.video_dim = audio_dim, video_dim
         self.pictures = PictureBatches(lambda pictures: vision.encode(pictures)[1])
         self.start: float | None = None
+        self.spec = DetectorSpec(
+            name="features",
+            labels=(),
+            modality="av",
+            model="encoders",
+            sample_rate=self.audio.rate if self.audio is not None else SAMPLE_RATE,
+            pictures=True,
+            description="per-segment audio and frame embeddings",
+        )
 
     def feed_audio(self, block: AudioBlock) -> None:
         if self.audio is not None:
-            self.audio.feed_audio(block)
+            self.audio.feed(block)
 
     def feed_video(self, frame: VideoFrame) -> None:
         if frame.picture is None or self.vision is None:
@@ -74,10 +75,7 @@ class FeatureCollector:
         self.pictures.add(frame.time_seconds, frame.picture)
 
     def finish(self) -> SegmentFeatures:
-        audio = None
-        if self.audio is not None:
-            self.audio.finish()
-            audio = self.audio.slot_embeddings
+        audio = self.audio.finish() if self.audio is not None else None
         start = self.audio.start if self.audio is not None and self.audio.start is not None else (self.start or 0.0)
         a_slots = 0 if audio is None else len(audio)
         video = self.pictures.slots(start, HOP_SECONDS, a_slots)
@@ -100,10 +98,10 @@ def extract_features(path, models, audio_encoder: str, video_encoder: str) -> Se
     from ..pipeline import run_detectors
 
     info = probe(path)
-    tagger = models.get(audio_encoder) if info.has_audio else None
+    audio = models.get(audio_encoder) if info.has_audio else None
     vision = models.get(video_encoder) if info.has_video else None
     collector = FeatureCollector(
-        tagger, vision, models.get(audio_encoder).embedding_dim, models.get(video_encoder).embedding_dim
+        audio, vision, models.get(audio_encoder).embedding_dim, models.get(video_encoder).embedding_dim
     )
     run_detectors(info, [collector], 0.0, info.duration_seconds)
     return collector.finish()

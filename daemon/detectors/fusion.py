@@ -6,6 +6,8 @@ audio (or video) runs with that modality masked (weights 0/1) and reports no con
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from avevents.models.fusion_pack import FusionModel
@@ -33,19 +35,20 @@ class FusionDetector(Detector):
     @classmethod
     def create_for(cls, models, media: MediaInfo, labels: list[str], model_name: str) -> FusionDetector:
         fusion: FusionModel = models.get(model_name)
-        tagger = models.get(fusion.config.audio_encoder) if media.has_audio else None
+        audio = models.get(fusion.config.audio_encoder) if media.has_audio else None
         vision = models.get(fusion.config.video_encoder) if media.has_video else None
-        return cls(fusion, FeatureCollector(tagger, vision, fusion.config.audio_dim, fusion.config.video_dim), labels)
+        return cls(fusion, FeatureCollector(audio, vision, fusion.config.audio_dim, fusion.config.video_dim), labels)
 
     def __init__(self, fusion: FusionModel, features: FeatureCollector, labels: list[str]):
         self.fusion = fusion
         self.features = features
+        self.spec = replace(self.spec, sample_rate=features.spec.sample_rate)  # the audio encoder's rate
         self.labels = labels
         self.columns = [fusion.labels.index(label) for label in labels]
         self.step = max(1, round(fusion.config.segment_seconds / HOP_SECONDS)) * HOP_SECONDS
         self.refs = [(fusion.name, fusion.version)]
-        if features.audio is not None:
-            self.refs.append((features.audio.tagger.name, features.audio.tagger.version))
+        if features.audio_encoder is not None:
+            self.refs.append((features.audio_encoder.name, features.audio_encoder.version))
         if features.vision is not None:
             self.refs.append((features.vision.name, features.vision.version))
 
@@ -85,4 +88,4 @@ class FusionDetector(Detector):
         return tracks
 
     def grid(self) -> GridTrack:
-        return GridTrack(self.spec.name, "av", self.step, self.step, SAMPLE_RATE)
+        return GridTrack(self.spec.name, "av", self.step, self.step, self.spec.sample_rate)
