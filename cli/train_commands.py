@@ -47,11 +47,20 @@ def _say(text: str) -> None:
 
 
 def _progress(item) -> None:
-    if isinstance(item, dict):
-        _say(
-            f"epoch {item['epoch'] + 1}/{item['epochs']}  loss {item['loss']:.4f}  "
-            f"val accuracy {item['val_accuracy']:.3f}  (best {item['best_accuracy']:.3f})"
-        )
+    """A bar of the epochs with the loss and accuracy; one line per epoch where stderr is not a terminal."""
+    if not isinstance(item, dict):
+        return
+    done = item["epoch"] + 1
+    width = 24
+    filled = round(width * done / item["epochs"])
+    text = (
+        f"[{'#' * filled}{'-' * (width - filled)}] epoch {done}/{item['epochs']}  loss {item['loss']:.4f}  "
+        f"val accuracy {item['val_accuracy']:.3f}  (best {item['best_accuracy']:.3f})"
+    )
+    if sys.stderr.isatty():
+        print("\r" + text, end="" if done < item["epochs"] else "\n", file=sys.stderr, flush=True)
+    else:
+        _say(text)
 
 
 def _features_progress(split: str, done: int, total: int) -> None:
