@@ -98,6 +98,8 @@ def train(args: argparse.Namespace) -> int:
                 _progress(item[0])
 
         result, _ = train_ave(dataset, models, options, work, args.resume, progress)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)  # end the bar (early stopping ends it before the last epoch)
         loss_curve(result.history, work / "loss.png")
         model = result.model
         summary = f"best validation segment accuracy {result.best_accuracy:.3f} at epoch {result.best_epoch + 1}"
