@@ -33,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-length", type=float, help="drop events shorter than this many seconds")
     p.add_argument("--merge-gap", type=float, help="merge events closer than this many seconds")
     p.add_argument("--audio-stream", type=int, help="which audio stream to analyse (0-based)")
+    p.add_argument("--no-cache", action="store_true", help="analyse again even when the result cache has the file")
     p.add_argument(
         "--sensitivity", type=float, help="0-1: 0.5 keeps each detector's thresholds, higher finds more, lower fewer"
     )
@@ -62,6 +63,7 @@ def options_from_args(args: argparse.Namespace) -> DetectOptions:
         defaults=LabelOptions(args.threshold, args.release, args.min_length, args.merge_gap),
         audio_stream=args.audio_stream,
         sensitivity=args.sensitivity,
+        use_cache=not args.no_cache,
     )
 
 

@@ -9,7 +9,16 @@ import sys
 
 from avevents.daemon.errors import AvEventsError
 
-from . import daemon_commands, detect, otio_command, resolve_commands, sample, train_commands, tray_command
+from . import (
+    cache_command,
+    daemon_commands,
+    detect,
+    otio_command,
+    resolve_commands,
+    sample,
+    train_commands,
+    tray_command,
+)
 
 EXIT_ERROR = 2
 
@@ -32,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     otio_command.add_parser(sub)
     tray_command.add_parser(sub)
     train_commands.add_parsers(sub)
+    cache_command.add_parser(sub)
     return parser
 
 

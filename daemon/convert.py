@@ -39,6 +39,7 @@ def request_to_pb(path: str, options: DetectOptions) -> pb.DetectRequest:
         req.options.audio_stream = options.audio_stream
     if options.sensitivity is not None:
         req.options.sensitivity = options.sensitivity
+    req.options.no_cache = not options.use_cache
     return req
 
 
@@ -55,6 +56,7 @@ def request_from_pb(req: pb.DetectRequest) -> tuple[str, DetectOptions]:
         video_analysis_fps=o.video_analysis_fps if o.HasField("video_analysis_fps") else None,
         audio_stream=o.audio_stream if o.HasField("audio_stream") else None,
         sensitivity=o.sensitivity if o.HasField("sensitivity") else None,
+        use_cache=not o.no_cache,
     )
     return req.media_path, options
 

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .detectors.base import Detector
-from .detectors.registry import default_pack, plan, resolve_labels
+from .detectors.registry import all_detector_labels, default_pack, plan, resolve_labels
 from .errors import NoUsableStream, RangeOutsideMedia
 from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
 from .media.probe import probe
 from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
 from .residency import ResidentModels
+from .result_cache import CachedAnalysis, ResultCache, file_identity
+from .result_cache import enabled as cache_enabled
 from .results import DetectOptions, DetectResult, Event, MediaInfo
 
 log = logging.getLogger(__name__)
@@ -94,12 +96,12 @@ def detect(
             )
 
     report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
-    detectors = [
-        item.detector.create_for(models, info, item.labels, item.model_name)
-        if item.model_name
-        else item.detector.create(models, info)
-        for item in runnable
-    ]
+    picture_fps = options.video_analysis_fps or DEFAULT_PICTURE_FPS
+    cache = ResultCache() if options.use_cache and cache_enabled() else None
+    identity = file_identity(info.path) if cache is not None else ""
+    analyses = [_Analysis(item, models, info, pack, cache, identity, (start, end), picture_fps) for item in runnable]
+    detectors = [a.detector for a in analyses]
+    to_run = [a.detector for a in analyses if a.cached is None]
     total = max(end - start, 1e-9)
     next_report = [0.0]
 
@@ -110,18 +112,27 @@ def detect(
             done = seconds - start
             report(ProgressUpdate("analysing", min(done / total, 1.0) * 0.98, max(done, 0.0), total))
 
-    settings, decode_report = run_detectors(
-        info, detectors, start, end, options.video_analysis_fps or DEFAULT_PICTURE_FPS, cancel, on_media_time
-    )
+    run_warnings: list[str] = []
+    luma, sampled_fps = False, 0.0
+    if to_run:
+        settings, decode_report = run_detectors(info, to_run, start, end, picture_fps, cancel, on_media_time)
+        run_warnings = decode_report.warnings + _truncation_warnings(info, decode_report, settings, end)
+        luma, sampled_fps = settings.luma_thumbnails, settings.picture_fps
 
     report(ProgressUpdate("post-processing", 0.98, total, total))
-    warnings.extend(decode_report.warnings)
-    warnings.extend(_truncation_warnings(info, decode_report, settings, end))
+    for analysis in analyses:
+        analysis.complete(run_warnings, luma, sampled_fps)
+        for warning in analysis.warnings:
+            if warning not in warnings:
+                warnings.append(warning)
+    luma = any(a.luma_thumbnails for a in analyses)
+    sampled_fps = max((a.picture_fps for a in analyses), default=0.0)
     media_key = f"{info.path}|{info.size_bytes}"
     events: list[Event] = []
-    for det in detectors:
-        for out in det.finish():
-            if out.label not in labels:
+    for analysis in analyses:
+        det = analysis.detector
+        for out in analysis.outputs:
+            if out.label not in analysis.wanted:
                 continue
             opts = options.for_label(out.label, det.default_options(out.label))
             ranges = points_to_ranges(out, opts) if isinstance(out, PointCandidates) else track_to_ranges(out, opts)
@@ -156,19 +167,73 @@ def detect(
     result = DetectResult(
         media=info,
         analysed_range=(start, end),
-        grid=[det.grid() for det in detectors],
+        grid=[a.grid for a in analyses],
         events=events,
         labels=analysed_labels,
         pack=pack,
         models=sorted({ref for det in detectors for ref in det.model_refs()}),
         # Cuts look at every decoded frame; picture detectors at the picture rate.
-        video_analysis_fps=float(info.frame_rate or 0) if settings.luma_thumbnails else settings.picture_fps,
+        video_analysis_fps=float(info.frame_rate or 0) if luma else sampled_fps,
         warnings=warnings,
         elapsed_seconds=time.perf_counter() - started,
     )
     report(ProgressUpdate("done", 1.0, total, total))
     log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
     return result
+
+
+class _Analysis:
+    """One detector of a request: from the result cache when it has this file, else run and then cached.
+    A cached analysis holds every label the detector can produce; ``wanted`` are the request's."""
+
+    def __init__(self, item, models, info: MediaInfo, pack: str, cache, identity: str, range_, picture_fps: float):
+        self.wanted = set(item.labels)
+        self.cache = cache
+        labels = _cacheable_labels(item, pack) if cache is not None else item.labels
+        if item.model_name:
+            self.detector = item.detector.create_for(models, info, labels, item.model_name)
+        else:
+            self.detector = item.detector.create(models, info)
+        self.cached = None
+        self.key = ""
+        self.warnings: list[str] = []
+        if cache is None:
+            return
+        spec = self.detector.spec
+        params = {
+            "picture_fps": picture_fps if spec.pictures else 0.0,
+            "audio_stream": info.audio_stream,
+            "sample_rate": spec.sample_rate,
+        }
+        models_used = self.detector.model_refs()
+        self.key = cache.key(identity, spec.name, models_used, range_, params)
+        self.cached = cache.get(self.key)
+        whole = (0.0, info.duration_seconds)
+        if self.cached is None and tuple(range_) != whole:
+            # The whole file analysed earlier covers any part of it: its events are clipped to the range.
+            self.cached = cache.get(cache.key(identity, spec.name, models_used, whole, params))
+
+    def complete(self, run_warnings: list[str], luma: bool, picture_fps: float) -> None:
+        if self.cached is not None:
+            self.outputs, self.grid = self.cached.outputs, self.cached.grid
+            self.warnings = list(self.cached.warnings)
+            self.luma_thumbnails, self.picture_fps = self.cached.luma_thumbnails, self.cached.picture_fps
+            return
+        self.outputs, self.grid = self.detector.finish(), self.detector.grid()
+        spec = self.detector.spec
+        self.warnings = list(run_warnings)
+        self.luma_thumbnails = luma and spec.luma_thumbnails
+        self.picture_fps = picture_fps if spec.pictures else 0.0
+        if self.cache is not None:
+            entry = CachedAnalysis(self.outputs, self.grid, self.warnings, self.luma_thumbnails, self.picture_fps)
+            self.cache.put(self.key, entry)
+
+
+def _cacheable_labels(item, pack: str) -> list[str]:
+    """Every label the item's detector can produce (so a cached analysis serves any later label set)."""
+    if not item.model_name:
+        return item.labels
+    return all_detector_labels(item.detector, item.model_name, pack) or item.labels
 
 
 def run_detectors(

@@ -68,6 +68,7 @@ class DetectOptions:
     video_analysis_fps: float | None = None
     audio_stream: int | None = None
     sensitivity: float | None = None  # 0..1; moves the detectors' default thresholds, not explicit ones
+    use_cache: bool = True  # False: analyse again even when the result cache has this file
 
     def for_label(self, label: str, detector_default: LabelOptions) -> LabelOptions:
         """Effective options of one label: per-label over request defaults over the detector's

@@ -30,6 +30,10 @@ def empty_model_store():
     path = Path(tempfile.mkdtemp(prefix="avevents-store-"))
     old = os.environ.get("AVEVENTS_MODEL_STORE")
     os.environ["AVEVENTS_MODEL_STORE"] = str(path)
+    # Every test analyses for real (a cached result would end a cancel test before it starts); the result
+    # cache's own tests switch it on with a folder of their own.
+    os.environ["AVEVENTS_CACHE"] = "off"
+    os.environ["AVEVENTS_CACHE_DIR"] = str(path / ".results")
     yield path
     for folder in DAEMON_DIRS:  # the daemons' private folders, kept until now for their logs
         shutil.rmtree(folder, ignore_errors=True)

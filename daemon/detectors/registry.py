@@ -196,3 +196,12 @@ def plan(pack: str, labels: list[str]) -> list[PlanItem]:
             from .audioset import AudioSetDetector as TaggerDetector
         items.append(PlanItem(TaggerDetector, rest, TAGGER_MODEL))
     return items
+
+
+def all_detector_labels(detector: type[Detector], model_name: str, pack: str) -> list[str]:
+    """Every label a model-backed detector can score: a fusion pack's labels, or the tagger's 527."""
+    if detector.spec.name == "fusion":
+        return list(fusion_packs().get(model_name, []))
+    if detector.spec.name in ("audioset", "audiovisual"):
+        return list(_tagger_labels().names)
+    return []

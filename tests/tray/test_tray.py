@@ -82,7 +82,8 @@ def test_models_view_pulls_loads_unloads_and_removes(qtbot, daemon_with_mirror):
     qtbot.waitUntil(lambda: _row(view, TAGGER)[6] == "", timeout=30000)
     view.select(TAGGER)
     view.build()  # the ONNX export happens; no TensorRT/CUDA here, and the window says so
-    qtbot.waitUntil(lambda: view.message.text().startswith("ONNX "), timeout=120000)
+    # Progress says "ONNX export ready: ..."; the end says "ONNX <path>; <model>: <why no engine>".
+    qtbot.waitUntil(lambda: f"; {TAGGER}: " in view.message.text(), timeout=120000)
     assert ".onnx" in view.message.text() and ("TensorRT" in view.message.text() or "CUDA" in view.message.text())
     view.select(TAGGER)
     view.remove()
