@@ -40,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="PATH", help="write results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="PATH", help="write events as CSV ('-' for standard output)")
     p.add_argument("--otio", metavar="PATH", help="write an OpenTimelineIO timeline with a marker per event")
+    p.add_argument("--recursive", action="store_true", help="FILE arguments may be folders: every media file in them")
+    p.add_argument("--out", metavar="DIR", help="one result file per media file in DIR (resumable); see --format")
+    p.add_argument("--format", choices=("json", "csv", "otio"), default="json", help="result files' format (--out)")
+    p.add_argument("--force", action="store_true", help="with --out: analyse again files already done")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="never use the daemon")
     where.add_argument("--daemon", action="store_true", help="require the running daemon")
@@ -108,6 +112,20 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     options.validate()
     where, detect = _runner(args)
+    if args.out or args.recursive:
+        from pathlib import Path
+
+        from .batch import media_files, run_batch
+
+        if not args.out:
+            raise InvalidRequest("--recursive writes one result per file: give --out DIR")
+        folders = [f for f in args.files if Path(f).is_dir()]
+        if folders and not args.recursive:
+            raise InvalidRequest(f"{folders[0]} is a folder: add --recursive to analyse the media in it")
+        roots = args.files
+        if not media_files(roots):
+            raise InvalidRequest(f"no media file found in {', '.join(args.files)}")
+        return run_batch(roots, Path(args.out), args.format, options, detect, args.quiet, args.force)
     progress = _ProgressLine(not args.quiet)
     results: list[DetectResult] = []
     failures = 0

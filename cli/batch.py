@@ -1,0 +1,128 @@
+"""Library batch mode: ``avevents detect --recursive FOLDER... --out RESULTS/`` writes one result file per
+media file (JSON, CSV or OTIO), mirroring the folders, with a progress bar; re-running the same command
+skips files whose result is already there for the same file and options (a manifest in RESULTS records
+them), so an interrupted run resumes where it stopped. Failures are listed and do not stop the rest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from avevents.daemon.errors import AvEventsError, InvalidRequest
+from avevents.daemon.results import DetectOptions
+
+from .output import write_output
+
+MANIFEST = ".avevents-batch.json"
+MEDIA_SUFFIXES = {
+    ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts", ".mpg", ".mpeg", ".wmv",
+    ".flv", ".3gp", ".dv", ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".aif", ".aiff", ".wma",
+}  # fmt: skip
+SUFFIX = {"json": ".json", "csv": ".csv", "otio": ".otio"}
+
+
+def media_files(roots: list[str]) -> list[tuple[Path, Path]]:
+    """(media file, its path relative to the folder it was found under), sorted, hidden files skipped."""
+    found = []
+    for root in map(Path, roots):
+        if root.is_file():
+            found.append((root, Path(root.name)))
+            continue
+        if not root.is_dir():
+            raise InvalidRequest(f"{root}: no such file or folder")
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                path = Path(folder) / name
+                if not name.startswith(".") and path.suffix.lower() in MEDIA_SUFFIXES:
+                    found.append((path, path.relative_to(root)))
+    return found
+
+
+def _fingerprint(options: DetectOptions, kind: str) -> str:
+    return hashlib.sha1(json.dumps([asdict(options), kind], sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _identity(path: Path) -> list:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+class _Bar:
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled and sys.stderr.isatty()
+
+    def show(self, index: int, name: str, fraction: float) -> None:
+        if not self.enabled:
+            return
+        overall = (index + fraction) / max(self.total, 1)
+        filled = round(24 * overall)
+        line = f"\r[{'#' * filled}{'-' * (24 - filled)}] {index + 1}/{self.total} {name[-40:]} {fraction * 100:3.0f} %"
+        sys.stderr.write(line.ljust(90)[:90])
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 90 + "\r")
+
+
+def run_batch(roots: list[str], out: Path, kind: str, options: DetectOptions, detect, quiet: bool, force: bool) -> int:
+    """Analyse every media file under ``roots`` into ``out``; the exit status (1 when a file failed)."""
+    files = media_files(roots)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path = out / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    fingerprint = _fingerprint(options, kind)
+    bar = _Bar(len(files), not quiet)
+    done = skipped = 0
+    failed: list[str] = []
+    for index, (path, rel) in enumerate(files):
+        target = out / rel.with_suffix(rel.suffix + SUFFIX[kind])
+        record = manifest.get(str(rel))
+        if (
+            not force
+            and record
+            and record.get("fingerprint") == fingerprint
+            and record.get("media") == _identity(path)
+            and record.get("status") == "done"
+            and target.is_file()
+        ):
+            skipped += 1
+            continue
+        bar.show(index, str(rel), 0.0)
+        try:
+            result = detect(str(path), options, lambda u, i=index, r=str(rel): bar.show(i, r, u.fraction))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write_output(kind, str(target), [result])
+            manifest[str(rel)] = {
+                "status": "done",
+                "media": _identity(path),
+                "fingerprint": fingerprint,
+                "output": str(target.relative_to(out)),
+                "events": len(result.events),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            }
+            done += 1
+        except AvEventsError as exc:
+            manifest[str(rel)] = {"status": "failed", "media": _identity(path), "error": str(exc)}
+            failed.append(f"{rel}: {exc}")
+        tmp = manifest_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, indent=1))
+        tmp.replace(manifest_path)  # after every file: an interrupted run resumes from here
+    bar.done()
+    if not quiet:
+        print(
+            f"{len(files)} media file(s): {done} analysed, {skipped} already done, {len(failed)} failed; "
+            f"results in {out}"
+        )
+        for line in failed:
+            print(f"failed: {line}")
+    return 1 if failed else 0
