@@ -10,7 +10,7 @@ import logging
 from google.protobuf.json_format import MessageToDict
 
 from avevents.daemon.client import DaemonClient
-from avevents.daemon.errors import DaemonUnavailable
+from avevents.daemon.errors import DaemonUnavailable, InvalidRequest
 
 from . import store_commands
 
@@ -26,6 +26,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --tcp host (token required)")
     p.add_argument("--jobs", type=int, default=1, help="detections running at once (default: %(default)s)")
+    p.add_argument(
+        "--runner",
+        choices=("auto", "tensorrt", "torch", "onnxruntime", "triton"),
+        default="auto",
+        help="where the networks run (default: TensorRT, else torch CUDA, else ONNX Runtime)",
+    )
+    p.add_argument("--triton-url", help="the Triton server for --runner triton (e.g. http://gpu-box:8000)")
     p.add_argument(
         "--max-queue", type=int, default=8, help="detections waiting before RESOURCE_EXHAUSTED (default: %(default)s)"
     )
@@ -68,7 +75,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    import os
+
     from avevents.daemon.server import Daemon, ServeConfig
+
+    if args.runner != "auto":
+        os.environ["AVEVENTS_RUNNER"] = args.runner  # read where each model picks its runner
+    if args.triton_url:
+        os.environ["AVEVENTS_TRITON_URL"] = args.triton_url
+    if args.runner == "triton" and not os.environ.get("AVEVENTS_TRITON_URL"):
+        raise InvalidRequest("--runner triton needs --triton-url")
 
     config = ServeConfig(
         socket_path=args.socket,

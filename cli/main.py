@@ -18,6 +18,7 @@ from . import (
     sample,
     train_commands,
     tray_command,
+    triton_command,
 )
 
 EXIT_ERROR = 2
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     tray_command.add_parser(sub)
     train_commands.add_parsers(sub)
     cache_command.add_parser(sub)
+    triton_command.add_parser(sub)
     return parser
 
 

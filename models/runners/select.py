@@ -1,12 +1,15 @@
-"""Backend choice: explicit when asked, else tensorrt -> torch cuda -> onnxruntime cpu, logged."""
+"""Backend choice: explicit when asked (or ``AVEVENTS_RUNNER``: the daemon's ``--runner``), else
+tensorrt -> torch cuda -> onnxruntime cpu, logged. ``triton`` sends inference to a Triton server at
+``AVEVENTS_TRITON_URL`` (models named as their packs, see ``avevents export-triton``)."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 
 log = logging.getLogger(__name__)
-BACKENDS = ("tensorrt", "torch", "onnxruntime")
+BACKENDS = ("tensorrt", "torch", "onnxruntime", "triton")
 
 
 def _cuda_available() -> bool:
@@ -20,6 +23,14 @@ def _cuda_available() -> bool:
 
 def choose_backend(requested: str = "", device: str = "") -> tuple[str, str]:
     """(backend, device) to use. ``requested`` empty: the best available, with the reason logged."""
+    requested = requested or os.environ.get("AVEVENTS_RUNNER", "")
+    if requested == "triton":
+        url = os.environ.get("AVEVENTS_TRITON_URL", "")
+        if not url:
+            from .base import RunnerError
+
+            raise RunnerError("the triton runner needs the server's URL (--triton-url or AVEVENTS_TRITON_URL)")
+        return "triton", url
     if requested:
         if requested not in BACKENDS:
             from .base import RunnerError
@@ -59,6 +70,12 @@ def make_runner(
 
         name, cache_dir, ranges = engine
         return TensorRTRunner(name, onnx_path(), cache_dir, inputs, outputs, ranges, device, "fp16")
+    if backend == "triton":
+        if engine is None:
+            raise RunnerError("this model has no name for a Triton server")
+        from .triton_runner import TritonRunner
+
+        return TritonRunner(device, engine[0], inputs, outputs)
     if backend == "torch":
         from .torch_runner import TorchRunner
 
