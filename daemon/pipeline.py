@@ -6,11 +6,13 @@ when no daemon is up, so both give the same results.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from queue import Empty, Full, Queue
 
 from .detectors.base import Detector
 from .detectors.registry import all_detector_labels, default_pack, plan, resolve_labels
@@ -264,7 +266,7 @@ def run_detectors(
         audio_stream=info.audio_stream,
     )
     decode_report = DecodeReport()
-    for item in decode(info, settings, start, end, cancel, decode_report):
+    for item in prefetched(decode(info, settings, start, end, cancel, decode_report)):
         if isinstance(item, AudioBlock):
             for det in audio_by_rate[item.rate]:
                 det.feed_audio(item)
@@ -276,6 +278,52 @@ def run_detectors(
         if on_media_time is not None:
             on_media_time(reached)
     return settings, decode_report
+
+
+PREFETCH = 32  # decoded items waiting for the detectors (bounded: memory stays flat)
+_END = object()
+
+
+def prefetched(items, depth: int = PREFETCH):
+    """``items`` produced on a thread of its own, ``depth`` ahead: decoding (PyAV) overlaps the detectors'
+    inference (ONNX Runtime), both of which release the GIL. An exception of the producer is raised here;
+    when the consumer stops early the producer is told to stop and waited for."""
+    queue: Queue = Queue(maxsize=depth)
+    stop = threading.Event()
+    failure: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        queue.put(item, timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    break
+        except BaseException as exc:  # handed to the consumer, raised there
+            failure.append(exc)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()  # the decoder's own cleanup (its container) runs on this thread
+            queue.put(_END)
+
+    thread = threading.Thread(target=produce, name="avevents-decode", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not _END:
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.1)
+        thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _unit(value: float | None) -> float | None:
