@@ -68,6 +68,20 @@ def config_dir() -> Path:
     return _private_dir(Path(base) / "avevents")
 
 
+def user_dir(kind: str, name: str, override_env: str) -> Path:
+    """A per-user folder of ``kind`` "data" or "cache" for avevents' ``name`` (``override_env`` wins):
+    %LOCALAPPDATA% on Windows, ~/Library/{Application Support,Caches} on macOS, XDG elsewhere."""
+    override = os.environ.get(override_env)
+    if override:
+        return Path(override)
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "avevents" / name
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / ("Caches" if kind == "cache" else "Application Support") / "avevents" / name
+    xdg, fallback = ("XDG_CACHE_HOME", ".cache") if kind == "cache" else ("XDG_DATA_HOME", ".local/share")
+    return Path(os.environ.get(xdg) or Path.home() / fallback) / "avevents" / name
+
+
 def unix_sockets_supported() -> bool:
     return sys.platform != "win32"
 

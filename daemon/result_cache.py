@@ -16,13 +16,13 @@ import hashlib
 import json
 import logging
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .paths import user_dir
 from .postprocess import PointCandidates, ScoreTrack
 from .results import GridTrack
 
@@ -33,14 +33,7 @@ DEFAULT_MAX_MB = 2048
 
 
 def default_cache_dir() -> Path:
-    override = os.environ.get("AVEVENTS_CACHE_DIR")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "avevents" / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "avevents" / "results"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "avevents" / "results"
+    return user_dir("cache", "results", "AVEVENTS_CACHE_DIR")
 
 
 def enabled() -> bool:

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from avevents.daemon.errors import AvEventsError, Cancelled, ModelUnavailable, UnknownModel
+from avevents.daemon.paths import user_dir
 
 from .catalog import PACKS, PackFile, PackSpec
 from .files import sha256_of
@@ -41,14 +41,7 @@ class DownloadFailed(AvEventsError):
 
 
 def default_store_dir() -> Path:
-    override = os.environ.get("AVEVENTS_MODEL_STORE")
-    if override:
-        return Path(override)
-    if sys.platform == "win32":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "avevents" / "models"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "avevents" / "models"
-    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "avevents" / "models"
+    return user_dir("data", "models", "AVEVENTS_MODEL_STORE")
 
 
 def default_mirror() -> Path | None:
