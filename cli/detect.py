@@ -35,6 +35,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--audio-stream", type=int, help="which audio stream to analyse (0-based)")
     p.add_argument("--no-cache", action="store_true", help="analyse again even when the result cache has the file")
     p.add_argument(
+        "--keyframes-only", action="store_true", help="pictures from key frames only: faster for long files (no cuts)"
+    )
+    p.add_argument(
         "--sensitivity", type=float, help="0-1: 0.5 keeps each detector's thresholds, higher finds more, lower fewer"
     )
     p.add_argument("--json", metavar="PATH", help="write results as JSON ('-' for standard output)")
@@ -68,6 +71,7 @@ def options_from_args(args: argparse.Namespace) -> DetectOptions:
         audio_stream=args.audio_stream,
         sensitivity=args.sensitivity,
         use_cache=not args.no_cache,
+        keyframes_only=args.keyframes_only,
     )
 
 

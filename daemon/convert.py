@@ -40,6 +40,7 @@ def request_to_pb(path: str, options: DetectOptions) -> pb.DetectRequest:
     if options.sensitivity is not None:
         req.options.sensitivity = options.sensitivity
     req.options.no_cache = not options.use_cache
+    req.options.keyframes_only = options.keyframes_only
     return req
 
 
@@ -57,6 +58,7 @@ def request_from_pb(req: pb.DetectRequest) -> tuple[str, DetectOptions]:
         audio_stream=o.audio_stream if o.HasField("audio_stream") else None,
         sensitivity=o.sensitivity if o.HasField("sensitivity") else None,
         use_cache=not o.no_cache,
+        keyframes_only=o.keyframes_only,
     )
     return req.media_path, options
 

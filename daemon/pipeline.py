@@ -101,7 +101,10 @@ def detect(
     picture_fps = options.video_analysis_fps or DEFAULT_PICTURE_FPS
     cache = ResultCache() if options.use_cache and cache_enabled() else None
     identity = file_identity(info.path) if cache is not None else ""
-    analyses = [_Analysis(item, models, info, pack, cache, identity, (start, end), picture_fps) for item in runnable]
+    analyses = [
+        _Analysis(item, models, info, pack, cache, identity, (start, end), picture_fps, options.keyframes_only)
+        for item in runnable
+    ]
     detectors = [a.detector for a in analyses]
     to_run = [a.detector for a in analyses if a.cached is None]
     total = max(end - start, 1e-9)
@@ -117,8 +120,12 @@ def detect(
     run_warnings: list[str] = []
     luma, sampled_fps = False, 0.0
     if to_run:
-        settings, decode_report = run_detectors(info, to_run, start, end, picture_fps, cancel, on_media_time)
+        settings, decode_report = run_detectors(
+            info, to_run, start, end, picture_fps, cancel, on_media_time, options.keyframes_only
+        )
         run_warnings = decode_report.warnings + _truncation_warnings(info, decode_report, settings, end)
+        if options.keyframes_only and settings.luma_thumbnails:
+            run_warnings.append("key frames only was not used: scene cuts need every frame")
         luma, sampled_fps = settings.luma_thumbnails, settings.picture_fps
 
     report(ProgressUpdate("post-processing", 0.98, total, total))
@@ -188,7 +195,9 @@ class _Analysis:
     """One detector of a request: from the result cache when it has this file, else run and then cached.
     A cached analysis holds every label the detector can produce; ``wanted`` are the request's."""
 
-    def __init__(self, item, models, info: MediaInfo, pack: str, cache, identity: str, range_, picture_fps: float):
+    def __init__(
+        self, item, models, info: MediaInfo, pack: str, cache, identity: str, range_, picture_fps, keyframes_only
+    ):
         self.wanted = set(item.labels)
         self.cache = cache
         labels = _cacheable_labels(item, pack) if cache is not None else item.labels
@@ -204,6 +213,7 @@ class _Analysis:
         spec = self.detector.spec
         params = {
             "picture_fps": picture_fps if spec.pictures else 0.0,
+            "keyframes_only": bool(keyframes_only and spec.pictures),
             "audio_stream": info.audio_stream,
             "sample_rate": spec.sample_rate,
         }
@@ -246,6 +256,7 @@ def run_detectors(
     picture_fps: float = DEFAULT_PICTURE_FPS,
     cancel: threading.Event | None = None,
     on_media_time: Callable[[float], None] | None = None,
+    keyframes_only: bool = False,
 ) -> tuple[DecodeSettings, DecodeReport]:
     """Decode ``info`` once between ``start`` and ``end`` with what the detectors need (audio at their
     rates, thumbnails, pictures) and feed each of them its share; ``on_media_time`` sees the media time
@@ -264,6 +275,7 @@ def run_detectors(
         picture_size=PICTURE_SIZE,
         picture_square=True,
         audio_stream=info.audio_stream,
+        keyframes_only=keyframes_only,
     )
     decode_report = DecodeReport()
     for item in prefetched(decode(info, settings, start, end, cancel, decode_report)):

@@ -69,6 +69,7 @@ class DetectOptions:
     audio_stream: int | None = None
     sensitivity: float | None = None  # 0..1; moves the detectors' default thresholds, not explicit ones
     use_cache: bool = True  # False: analyse again even when the result cache has this file
+    keyframes_only: bool = False  # pictures from key frames only (fast; ignored when cuts need every frame)
 
     def for_label(self, label: str, detector_default: LabelOptions) -> LabelOptions:
         """Effective options of one label: per-label over request defaults over the detector's

@@ -36,6 +36,7 @@ class DecodeSettings:
     picture_square: bool = False  # resized to picture_size x picture_size instead (aspect not kept)
     audio_block_seconds: float = 1.0  # audio is handed on in blocks of about this length
     audio_stream: int = 0
+    keyframes_only: bool = False  # decode only key frames (pictures for cuts-free packs: much less decoding)
 
 
 @dataclass
@@ -163,6 +164,8 @@ def decode(
         astream = container.streams.audio[settings.audio_stream] if want_audio else None
         if vstream is not None:
             vstream.thread_type = "AUTO"  # frame + slice threads: decode is the cost floor here
+            if settings.keyframes_only and not settings.luma_thumbnails:
+                vstream.codec_context.skip_frame = "NONKEY"
         streams = [s for s in (vstream, astream) if s is not None]
         origin = info.origin_seconds
         if start > 0:
@@ -200,12 +203,16 @@ def decode(
                     if t is not None:
                         report.last_audio_seconds = t + frame.samples / frame.sample_rate
             elif not video_done:
+                if packet.pts is not None and packet.time_base is not None:
+                    # Where the video has got to, also when frames are skipped (key frames only).
+                    t_packet = float(packet.pts * packet.time_base) - origin + frame_step
+                    report.last_video_seconds = max(report.last_video_seconds or 0.0, min(t_packet, end))
                 for frame in frames:
                     t = float(frame.time) - origin if frame.time is not None else None
                     if t is None:
                         t = (last_video_t + frame_step) if last_video_t is not None else start
                     last_video_t = t
-                    report.last_video_seconds = t + frame_step
+                    report.last_video_seconds = max(report.last_video_seconds or 0.0, t + frame_step)
                     if t < start - 1e-6:
                         continue
                     if t >= end - 1e-6:

@@ -35,7 +35,7 @@ class LabelOptions(_message.Message):
     def __init__(self, threshold: _Optional[float] = ..., release_threshold: _Optional[float] = ..., min_event_seconds: _Optional[float] = ..., merge_gap_seconds: _Optional[float] = ...) -> None: ...
 
 class DetectOptions(_message.Message):
-    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream", "sensitivity", "no_cache")
+    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream", "sensitivity", "no_cache", "keyframes_only")
     class PerLabelEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -49,13 +49,15 @@ class DetectOptions(_message.Message):
     AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
     SENSITIVITY_FIELD_NUMBER: _ClassVar[int]
     NO_CACHE_FIELD_NUMBER: _ClassVar[int]
+    KEYFRAMES_ONLY_FIELD_NUMBER: _ClassVar[int]
     defaults: LabelOptions
     per_label: _containers.MessageMap[str, LabelOptions]
     video_analysis_fps: float
     audio_stream: int
     sensitivity: float
     no_cache: bool
-    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ..., sensitivity: _Optional[float] = ..., no_cache: _Optional[bool] = ...) -> None: ...
+    keyframes_only: bool
+    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ..., sensitivity: _Optional[float] = ..., no_cache: _Optional[bool] = ..., keyframes_only: _Optional[bool] = ...) -> None: ...
 
 class DetectRequest(_message.Message):
     __slots__ = ("media_path", "source_range", "labels", "pack", "options")

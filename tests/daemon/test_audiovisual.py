@@ -63,3 +63,27 @@ def test_truncated_picture_stream_is_reported(av_store, run_detect, tmp_path):
     short.write_bytes(data[: int(len(data) * 0.5)])
     result = run_detect(short, pack="audioset", labels=("Dog",))
     assert any(w.startswith("the video stops at") for w in result.warnings), result.warnings
+
+
+def test_key_frames_only_decodes_less_and_finds_the_same(av_store, run_detect, tmp_path):
+    """Pictures from key frames only (no scene cuts asked): the dog is still found, nothing is reported
+    truncated, and with cuts asked every frame is decoded, said in a note."""
+    from avevents.daemon.media.decode import DecodeSettings, decode
+    from avevents.daemon.media.probe import probe
+    from avevents.daemon.media.writer import write_media
+
+    frames = (np.full((120, 160, 3), (i * 7) % 255, np.uint8) for i in range(100))
+    clip = tmp_path / "gop25.mp4"
+    write_media(clip, frames=frames, frame_rate=25, video_options={"g": "25", "keyint_min": "25"})
+    info = probe(clip)
+    pictures = [
+        f for f in decode(info, DecodeSettings(picture_fps=5.0, keyframes_only=True), 0, 4) if f.picture is not None
+    ]
+    assert [round(f.time_seconds) for f in pictures] == [0, 1, 2, 3]  # one key frame a second
+    dog = shared_or_skip(*DOG_CLIP)
+    full = run_detect(dog, pack="audioset", labels=("Dog",))
+    fast = run_detect(dog, pack="audioset", labels=("Dog",), keyframes_only=True)
+    assert [e.label for e in fast.events] == [e.label for e in full.events] == ["Dog"]
+    assert not any("truncated" in w or "ends" in w for w in fast.warnings), fast.warnings
+    with_cuts = run_detect(dog, pack="audioset", labels=("Dog", "Scene cut"), keyframes_only=True)
+    assert any("scene cuts need every frame" in w for w in with_cuts.warnings)
