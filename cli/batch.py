@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -54,15 +56,32 @@ def _identity(path: Path) -> list:
 
 
 class _Bar:
+    """One line on a terminal: files finished plus the progress of those in flight."""
+
     def __init__(self, total: int, enabled: bool):
         self.total, self.enabled = total, enabled and sys.stderr.isatty()
+        self.finished = 0
+        self.running: dict[str, float] = {}
+        self.lock = threading.Lock()
 
-    def show(self, index: int, name: str, fraction: float) -> None:
+    def show(self, name: str, fraction: float) -> None:
+        with self.lock:
+            self.running[name] = fraction
+            self._draw(name)
+
+    def finish(self, name: str) -> None:
+        with self.lock:
+            self.running.pop(name, None)
+            self.finished += 1
+            self._draw(name)
+
+    def _draw(self, name: str) -> None:
         if not self.enabled:
             return
-        overall = (index + fraction) / max(self.total, 1)
+        overall = (self.finished + sum(self.running.values())) / max(self.total, 1)
         filled = round(24 * overall)
-        line = f"\r[{'#' * filled}{'-' * (24 - filled)}] {index + 1}/{self.total} {name[-40:]} {fraction * 100:3.0f} %"
+        at = f" ({len(self.running)} at once)" if len(self.running) > 1 else ""
+        line = f"\r[{'#' * filled}{'-' * (24 - filled)}] {self.finished}/{self.total}{at} {name[-40:]}"
         sys.stderr.write(line.ljust(90)[:90])
         sys.stderr.flush()
 
@@ -71,8 +90,18 @@ class _Bar:
             sys.stderr.write("\r" + " " * 90 + "\r")
 
 
-def run_batch(roots: list[str], out: Path, kind: str, options: DetectOptions, detect, quiet: bool, force: bool) -> int:
-    """Analyse every media file under ``roots`` into ``out``; the exit status (1 when a file failed)."""
+def run_batch(
+    roots: list[str],
+    out: Path,
+    kind: str,
+    options: DetectOptions,
+    detect,
+    quiet: bool,
+    force: bool,
+    parallel: int = 1,
+) -> int:
+    """Analyse every media file under ``roots`` into ``out``, ``parallel`` files at once (the daemon's job
+    slots: their windows share the device's batches); the exit status (1 when a file failed)."""
     files = media_files(roots)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
@@ -81,10 +110,8 @@ def run_batch(roots: list[str], out: Path, kind: str, options: DetectOptions, de
     except (OSError, ValueError):
         manifest = {}
     fingerprint = _fingerprint(options, kind)
-    bar = _Bar(len(files), not quiet)
-    done = skipped = 0
-    failed: list[str] = []
-    for index, (path, rel) in enumerate(files):
+    todo = []
+    for path, rel in files:
         target = out / rel.with_suffix(rel.suffix + SUFFIX[kind])
         record = manifest.get(str(rel))
         if (
@@ -95,14 +122,21 @@ def run_batch(roots: list[str], out: Path, kind: str, options: DetectOptions, de
             and record.get("status") == "done"
             and target.is_file()
         ):
-            skipped += 1
             continue
-        bar.show(index, str(rel), 0.0)
+        todo.append((path, rel, target))
+    skipped = len(files) - len(todo)
+    bar = _Bar(len(todo), not quiet)
+    manifest_lock = threading.Lock()
+    failed: list[str] = []
+
+    def analyse(path: Path, rel: Path, target: Path) -> None:
+        name = str(rel)
+        bar.show(name, 0.0)
         try:
-            result = detect(str(path), options, lambda u, i=index, r=str(rel): bar.show(i, r, u.fraction))
+            result = detect(str(path), options, lambda u: bar.show(name, u.fraction))
             target.parent.mkdir(parents=True, exist_ok=True)
             write_output(kind, str(target), [result])
-            manifest[str(rel)] = {
+            record = {
                 "status": "done",
                 "media": _identity(path),
                 "fingerprint": fingerprint,
@@ -110,19 +144,26 @@ def run_batch(roots: list[str], out: Path, kind: str, options: DetectOptions, de
                 "events": len(result.events),
                 "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             }
-            done += 1
         except AvEventsError as exc:
-            manifest[str(rel)] = {"status": "failed", "media": _identity(path), "error": str(exc)}
-            failed.append(f"{rel}: {exc}")
-        tmp = manifest_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(manifest, indent=1))
-        tmp.replace(manifest_path)  # after every file: an interrupted run resumes from here
+            record = {"status": "failed", "media": _identity(path), "error": str(exc)}
+        with manifest_lock:
+            manifest[name] = record
+            if record["status"] == "failed":
+                failed.append(f"{rel}: {record['error']}")
+            tmp = manifest_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(manifest, indent=1))
+            tmp.replace(manifest_path)  # after every file: an interrupted run resumes from here
+        bar.finish(name)
+
+    with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="avevents-file") as pool:
+        for future in [pool.submit(analyse, *item) for item in todo]:
+            future.result()
     bar.done()
     if not quiet:
         print(
-            f"{len(files)} media file(s): {done} analysed, {skipped} already done, {len(failed)} failed; "
-            f"results in {out}"
+            f"{len(files)} media file(s): {len(todo) - len(failed)} analysed, {skipped} already done, "
+            f"{len(failed)} failed; results in {out}"
         )
-        for line in failed:
+        for line in sorted(failed):
             print(f"failed: {line}")
     return 1 if failed else 0

@@ -42,6 +42,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         default=5.0,
         help="seconds running jobs get to finish on SIGTERM (default: %(default)s)",
     )
+    p.add_argument(
+        "--no-cross-batching",
+        action="store_true",
+        help="run each job's batches on their own instead of joining concurrent jobs' batches on the device",
+    )
+    p.add_argument(
+        "--batch-wait-ms",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="how long a batch may wait for another running job's (default: 2 ms; never when one job runs)",
+    )
     p.add_argument("--no-preload", action="store_true", help="load models on first use instead of at start")
     p.set_defaults(func=serve)
 
@@ -83,6 +95,10 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["AVEVENTS_RUNNER"] = args.runner  # read where each model picks its runner
     if args.triton_url:
         os.environ["AVEVENTS_TRITON_URL"] = args.triton_url
+    if args.no_cross_batching:
+        os.environ["AVEVENTS_CROSS_BATCH"] = "off"  # read where each model makes its runner
+    if args.batch_wait_ms is not None:
+        os.environ["AVEVENTS_BATCH_WAIT_MS"] = str(args.batch_wait_ms)
     if args.runner == "triton" and not os.environ.get("AVEVENTS_TRITON_URL"):
         raise InvalidRequest("--runner triton needs --triton-url")
 

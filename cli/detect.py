@@ -47,6 +47,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="one result file per media file in DIR (resumable); see --format")
     p.add_argument("--format", choices=("json", "csv", "otio"), default="json", help="result files' format (--out)")
     p.add_argument("--force", action="store_true", help="with --out: analyse again files already done")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --out: files analysed at once (default: the daemon's --jobs, at most 4; 1 in-process)",
+    )
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="never use the daemon")
     where.add_argument("--daemon", action="store_true", help="require the running daemon")
@@ -112,6 +119,17 @@ def _runner(args: argparse.Namespace):
     )
 
 
+def _daemon_jobs(detect) -> int:
+    """The daemon's job slots (at most 4) when ``detect`` goes to a daemon; 1 in-process."""
+    client = getattr(detect, "__self__", None)
+    if not isinstance(client, DaemonClient):
+        return 1
+    try:
+        return max(1, min(4, client.status().max_running_jobs))
+    except AvEventsError:
+        return 1
+
+
 def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     options.validate()
@@ -129,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
         roots = args.files
         if not media_files(roots):
             raise InvalidRequest(f"no media file found in {', '.join(args.files)}")
-        return run_batch(roots, Path(args.out), args.format, options, detect, args.quiet, args.force)
+        parallel = args.parallel or _daemon_jobs(detect)
+        return run_batch(roots, Path(args.out), args.format, options, detect, args.quiet, args.force, parallel)
     progress = _ProgressLine(not args.quiet)
     results: list[DetectResult] = []
     failures = 0

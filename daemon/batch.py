@@ -15,12 +15,14 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .errors import AvEventsError, Cancelled, DaemonUnavailable
 from .results import DetectOptions, DetectResult
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 90.0
+MAX_PARALLEL = 4
 
 # (request index, request count, stage, fraction of that request, message)
 BatchProgress = Callable[[int, int, str, float, str], None]
@@ -40,7 +42,11 @@ def _outcome(result: DetectResult) -> dict:
 
 
 class _Batch:
-    """The loop over requests; subclasses say how one request runs and how to cancel it."""
+    """The loop over requests; subclasses say how one request runs and how to cancel it.
+
+    Up to ``parallel()`` requests run at once (the daemon's job slots), so the daemon decodes several
+    files while their windows share the device's batches; outcomes are per request index either way.
+    """
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
@@ -48,26 +54,44 @@ class _Batch:
     def _run_one(self, path: str, options: DetectOptions, progress) -> DetectResult:
         raise NotImplementedError
 
+    def parallel(self) -> int:
+        return 1
+
     def detect(self, requests: list[dict], options: dict, on_progress: BatchProgress | None = None) -> dict[int, dict]:
         self._cancel.clear()
-        outcomes: dict[int, dict] = {}
-        for index, request in enumerate(requests):
+        report_lock = threading.Lock()  # callers' progress callbacks need not be thread-safe
+
+        def run(index: int, request: dict) -> dict:
             if self._cancel.is_set():
                 raise Cancelled("cancelled")
 
-            def progress(update, index=index) -> None:
+            def progress(update) -> None:
                 if on_progress is not None:
-                    on_progress(index, len(requests), update.stage, update.fraction, update.message)
+                    with report_lock:
+                        on_progress(index, len(requests), update.stage, update.fraction, update.message)
 
             try:
-                result = self._run_one(request["path"], _options(request, options), progress)
+                return _outcome(self._run_one(request["path"], _options(request, options), progress))
             except (Cancelled, DaemonUnavailable):
                 raise
             except AvEventsError as exc:
-                outcomes[index] = {"error": {"kind": type(exc).__name__, "message": str(exc)}}
-                continue
-            outcomes[index] = _outcome(result)
-        return outcomes
+                return {"error": {"kind": type(exc).__name__, "message": str(exc)}}
+
+        workers = max(1, min(self.parallel(), len(requests)))
+        if workers == 1:
+            return {index: run(index, request) for index, request in enumerate(requests)}
+        outcomes: dict[int, dict] = {}
+        with ThreadPoolExecutor(workers, thread_name_prefix="avevents-batch") as pool:
+            futures = {pool.submit(run, i, r): i for i, r in enumerate(requests)}
+            try:
+                for future in as_completed(futures):
+                    outcomes[futures[future]] = future.result()
+            except BaseException:
+                self.cancel()  # the others stop too; nothing is half-applied by the callers
+                for future in futures:
+                    future.cancel()
+                raise
+        return dict(sorted(outcomes.items()))
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -95,6 +119,13 @@ class DaemonBatch(_Batch):
 
     def _run_one(self, path: str, options: DetectOptions, progress) -> DetectResult:
         return self._connect().detect(path, options, progress)
+
+    def parallel(self) -> int:
+        """As many requests at once as the daemon runs jobs (``avevents serve --jobs N``), at most 4."""
+        try:
+            return max(1, min(MAX_PARALLEL, self._connect().status().max_running_jobs))
+        except AvEventsError:
+            return 1
 
     def status(self) -> dict:
         try:

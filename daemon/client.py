@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,7 +36,13 @@ class DaemonClient:
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._channel = grpc.insecure_channel(address)
         self._stub = pb_grpc.AvEventsStub(self._channel)
-        self._active_call = None
+        # Streaming calls in flight (a batch may run several detections at once); cancel() ends them all.
+        self._active_calls: set = set()
+        self._calls_lock = threading.Lock()
+
+    def _track(self, call, active: bool) -> None:
+        with self._calls_lock:
+            (self._active_calls.add if active else self._active_calls.discard)(call)
 
     @classmethod
     def connect(cls, address: str | None = None, timeout: float = 1.0) -> DaemonClient:
@@ -90,7 +97,7 @@ class DaemonClient:
         """Analyse a local file in the daemon; ``on_progress`` sees each streamed update."""
         request = convert.request_to_pb(str(Path(path).expanduser().absolute()), options or DetectOptions())
         call = self._stub.Detect(request, metadata=self._metadata, timeout=timeout)
-        self._active_call = call
+        self._track(call, True)
         result = None
         try:
             for message in call:
@@ -111,15 +118,16 @@ class DaemonClient:
         except grpc.RpcError as err:
             raise from_rpc_error(err) from None
         finally:
-            self._active_call = None
+            self._track(call, False)
         if result is None:
             raise AvEventsError("the daemon closed the stream without a result")
         return result
 
     def cancel(self) -> None:
-        """Cancel the detection in progress (from another thread)."""
-        call = self._active_call
-        if call is not None:
+        """Cancel the detections (and pull) in progress, from another thread."""
+        with self._calls_lock:
+            calls = list(self._active_calls)
+        for call in calls:
             call.cancel()
 
     def status(self) -> pb.Status:
@@ -145,7 +153,7 @@ class DaemonClient:
     def pull_model(self, name: str, on_progress: Callable[[str, int, int], None] | None = None) -> pb.ModelInfo:
         """Download a pack in the daemon; ``on_progress(file, bytes_done, bytes_total)`` per update."""
         call = self._stub.PullModel(pb.PullModelRequest(name=name), metadata=self._metadata)
-        self._active_call = call
+        self._track(call, True)
         try:
             for message in call:
                 if message.HasField("progress"):
@@ -157,7 +165,7 @@ class DaemonClient:
         except grpc.RpcError as err:
             raise from_rpc_error(err) from None
         finally:
-            self._active_call = None
+            self._track(call, False)
         raise AvEventsError("the daemon closed the pull without a result")
 
     def import_model(self, name: str, paths: list[str]) -> pb.ModelInfo:

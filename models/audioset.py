@@ -14,6 +14,7 @@ from .efficientat import CHECKPOINTS, LAST_CHANNELS, load_checkpoint
 from .export import export_onnx
 from .mel import LogMel
 from .runners import InputSpec, choose_backend
+from .runners.batching import shared_runner
 from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
@@ -39,14 +40,17 @@ class AudioSetTagger:
         self.backend, self.device = choose_backend(backend, device)
         from .build import TAGGER_RANGES
 
-        self.runner = activate_with_fallback(
-            self.backend,
-            self.device,
-            build=self._build,
-            onnx_path=self.onnx_path,
-            inputs=(MEL_INPUT,),
-            outputs=OUTPUTS,
-            engine=(pack.spec.name, pack.path / "engines", TAGGER_RANGES),
+        self.runner = shared_runner(
+            activate_with_fallback(
+                self.backend,
+                self.device,
+                build=self._build,
+                onnx_path=self.onnx_path,
+                inputs=(MEL_INPUT,),
+                outputs=OUTPUTS,
+                engine=(pack.spec.name, pack.path / "engines", TAGGER_RANGES),
+            ),
+            max_batch=TAGGER_RANGES["mel"][0][2],
         )
         self.backend, self.device = self.runner.backend, self.runner.device
         self.mel = LogMel()

@@ -15,6 +15,7 @@ from . import mobilenet_v2, resnet18
 from .export import export_onnx
 from .label_map import resolve
 from .runners import InputSpec, choose_backend
+from .runners.batching import shared_runner
 from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
@@ -66,14 +67,17 @@ class VisionEncoder:
         self.backend, self.device = choose_backend(backend, device)
         from .build import VISION_RANGES
 
-        self.runner = activate_with_fallback(
-            self.backend,
-            self.device,
-            build=lambda: self.arch.load(self.weights),
-            onnx_path=self.onnx_path,
-            inputs=(IMAGE_INPUT,),
-            outputs=OUTPUTS,
-            engine=(pack.spec.name, pack.path / "engines", VISION_RANGES),
+        self.runner = shared_runner(
+            activate_with_fallback(
+                self.backend,
+                self.device,
+                build=lambda: self.arch.load(self.weights),
+                onnx_path=self.onnx_path,
+                inputs=(IMAGE_INPUT,),
+                outputs=OUTPUTS,
+                engine=(pack.spec.name, pack.path / "engines", VISION_RANGES),
+            ),
+            max_batch=VISION_RANGES["image"][0][2],
         )
         self.backend, self.device = self.runner.backend, self.runner.device
 

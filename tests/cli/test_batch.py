@@ -58,3 +58,24 @@ def test_csv_and_otio_results_and_clear_errors(tmp_path, speech_wav, cut_clip, c
     assert "add --recursive" in capsys.readouterr().err
     assert cli(["detect", "--recursive", str(root), "--in-process"]) == 2
     assert "give --out DIR" in capsys.readouterr().err
+
+
+def test_files_analysed_at_once_give_the_same_results(tmp_path, speech_wav, cut_clip, capsys):
+    root = _tree(tmp_path, speech_wav, cut_clip)
+    outputs = {}
+    for parallel in ("1", "3"):
+        out = tmp_path / f"results-{parallel}"
+        args = ["detect", "--recursive", str(root), "--out", str(out), "--in-process", "--parallel", parallel,
+                "--labels", "Speech,Scene cut"]  # fmt: skip
+        assert cli(args) == 1
+        assert "3 media file(s): 2 analysed, 0 already done, 1 failed" in capsys.readouterr().out
+        manifest = json.loads((out / ".avevents-batch.json").read_text())
+        assert sorted(manifest) == ["day1/broken.mov", "day1/shots.mp4", "interview.wav"]
+        outputs[parallel] = {
+            name: [
+                (e["label"], e["start_seconds"], e["end_seconds"])
+                for e in json.loads((out / name).read_text())["events"]
+            ]
+            for name in ("interview.wav.json", "day1/shots.mp4.json")
+        }
+    assert outputs["1"] == outputs["3"] and all(outputs["1"].values())
