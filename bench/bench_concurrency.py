@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import threading
@@ -40,14 +41,18 @@ def main() -> int:
     for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):
         if ModelStore().installed(pack) is None:
             ModelStore().pull(pack)
-    paths = [
-        str(make_file(CACHE / f"concurrency_{i}_{args.seconds}s_720p30.mp4", args.seconds, (1280, 720)))
-        for i in range(args.files)
-    ]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    source = make_file(CACHE / f"concurrency_{args.seconds}s_720p30.mp4", args.seconds, (1280, 720))
+    paths = []
+    for i in range(args.files):  # copies: separate files to open and decode (the result cache is off)
+        copy = CACHE / f"concurrency_{args.seconds}s_720p30_{i}.mp4"
+        if not copy.exists():
+            shutil.copyfile(source, copy)
+        paths.append(str(copy))
     options = DetectOptions(pack="audioset", labels=LABELS, use_cache=False)
 
     def run(parallel: bool, batching: bool) -> tuple[float, str]:
-        os.environ["AVEVENTS_CROSS_BATCH"] = "on" if batching else "off"
+        os.environ["AVEVENTS_CROSS_BATCH"] = "on" if batching else "off"  # forced: auto is off on the CPU
         models = ResidentModels()
         models.load("efficientat-mn04-as")
         models.load("mobilenet-v2-imagenet")

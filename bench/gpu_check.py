@@ -78,7 +78,7 @@ def main() -> int:
     name = torch.cuda.get_device_name(device) if device.startswith("cuda") else "CPU"
     print(f"device {device} ({name}), torch {torch.__version__}")
     print(
-        f"{'network':36} {'precision':9} {'max dp vs ORT':>15} {'ms/32':>7} {'ms/64':>7} {'items/s':>8} {'GPU MB':>7}"
+        f"{'network':42} {'precision':9} {'max dp vs ORT':>15} {'ms/32':>7} {'ms/64':>7} {'items/s':>8} {'GPU MB':>7}"
     )
     for label, build, onnx, spec, outputs, make, softmax in nets:
         reference = OnnxRuntimeRunner(onnx, (spec,), outputs).activate()
@@ -87,7 +87,7 @@ def main() -> int:
         reference.deactivate()
         for precision in ("fp32", "fp16"):
             if precision == "fp16" and not device.startswith("cuda"):
-                print(f"{label:36} {precision:9} fp16 needs CUDA")
+                print(f"{label:42} {precision:9} fp16 needs CUDA")
                 continue
             if device.startswith("cuda"):
                 torch.cuda.empty_cache()
@@ -107,7 +107,7 @@ def main() -> int:
             memory = torch.cuda.max_memory_allocated(device) / 1e6 if device.startswith("cuda") else float("nan")
             runner.deactivate()
             print(
-                f"{label:36} {precision:9} {np.abs(got - want).max():15.2e} {times[32] * 1e3:7.1f} "
+                f"{label:42} {precision:9} {np.abs(got - want).max():15.2e} {times[32] * 1e3:7.1f} "
                 f"{times[64] * 1e3:7.1f} {64 / times[64]:8.0f} {memory:7.0f}"
             )
     return 0

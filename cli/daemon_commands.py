@@ -43,9 +43,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         help="seconds running jobs get to finish on SIGTERM (default: %(default)s)",
     )
     p.add_argument(
-        "--no-cross-batching",
-        action="store_true",
-        help="run each job's batches on their own instead of joining concurrent jobs' batches on the device",
+        "--cross-batching",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="join concurrent jobs' batches on the device (default auto: on for a GPU, off on the CPU)",
     )
     p.add_argument(
         "--batch-wait-ms",
@@ -95,8 +96,8 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["AVEVENTS_RUNNER"] = args.runner  # read where each model picks its runner
     if args.triton_url:
         os.environ["AVEVENTS_TRITON_URL"] = args.triton_url
-    if args.no_cross_batching:
-        os.environ["AVEVENTS_CROSS_BATCH"] = "off"  # read where each model makes its runner
+    if args.cross_batching != "auto":
+        os.environ["AVEVENTS_CROSS_BATCH"] = args.cross_batching  # read where each model makes its runner
     if args.batch_wait_ms is not None:
         os.environ["AVEVENTS_BATCH_WAIT_MS"] = str(args.batch_wait_ms)
     if args.runner == "triton" and not os.environ.get("AVEVENTS_TRITON_URL"):

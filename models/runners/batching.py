@@ -31,9 +31,16 @@ DEFAULT_WAIT_SECONDS = 0.002
 ACTIVE_CALLER_SECONDS = 1.0  # a thread that called within this long counts as a job using the model
 
 
-def cross_batching_enabled() -> bool:
-    """Off with ``AVEVENTS_CROSS_BATCH=off`` (the daemon's ``--no-cross-batching``)."""
-    return os.environ.get("AVEVENTS_CROSS_BATCH", "on").lower() not in ("off", "0", "false", "no")
+def cross_batching_enabled(device: str) -> bool:
+    """``AVEVENTS_CROSS_BATCH`` on / off (the daemon's ``--cross-batching``); unset: on for a GPU (or a
+    remote server), off on the CPU, where it was measured 0.87x (bench/bench_concurrency.py, 2 cores:
+    decoding is the bottleneck there, and serialising inference through one thread only costs)."""
+    value = os.environ.get("AVEVENTS_CROSS_BATCH", "auto").lower()
+    if value in ("on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no"):
+        return False
+    return device != "cpu"
 
 
 def wait_seconds() -> float:
@@ -214,7 +221,7 @@ class CrossRequestBatcher(Runner):
 
 
 def shared_runner(runner: Runner, max_batch: int = DEFAULT_MAX_BATCH) -> Runner:
-    """``runner`` behind a cross-request batcher (active), unless ``AVEVENTS_CROSS_BATCH=off``."""
-    if not cross_batching_enabled():
+    """``runner`` behind a cross-request batcher (active) where batching across requests is on."""
+    if not cross_batching_enabled(runner.device):
         return runner
     return CrossRequestBatcher(runner, max_batch, wait_seconds()).activate()

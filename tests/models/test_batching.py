@@ -14,7 +14,7 @@ import torch
 from avevents.models.export import export_onnx
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
-from avevents.models.runners.batching import CrossRequestBatcher, shared_runner
+from avevents.models.runners.batching import CrossRequestBatcher, cross_batching_enabled, shared_runner
 from avevents.models.runners.onnxruntime_runner import OnnxRuntimeRunner
 
 FEATURES = InputSpec("mel", (None, 1, 16, None))
@@ -162,10 +162,15 @@ def test_bad_input_is_refused_before_queueing(onnx_file):
     batcher.deactivate()
 
 
-def test_cross_batching_can_be_turned_off(onnx_file, monkeypatch):
-    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "off")
+def test_cross_batching_is_on_for_a_gpu_and_can_be_forced(onnx_file, monkeypatch):
     plain = _runner(onnx_file).activate()
+    monkeypatch.delenv("AVEVENTS_CROSS_BATCH", raising=False)
+    assert shared_runner(plain) is plain  # auto: off on the CPU (measured slower there)
+    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "off")
     assert shared_runner(plain) is plain
+    assert cross_batching_enabled("cuda:0") is False
+    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "auto")
+    assert cross_batching_enabled("cuda:0") and cross_batching_enabled("http://gpu-box:8000")
     monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "on")
     monkeypatch.setenv("AVEVENTS_BATCH_WAIT_MS", "7")
     wrapped = shared_runner(plain, max_batch=16)
