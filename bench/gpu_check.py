@@ -11,10 +11,15 @@ without CUDA it measures torch fp32 on the CPU and says fp16 needs CUDA.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
+import sys
+from functools import partial
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_models import median_time
 
 
 def _probs(logits: np.ndarray, softmax: bool) -> np.ndarray:
@@ -96,14 +101,8 @@ def main() -> int:
             got = _probs(runner.infer({spec.name: probe})["logits"], softmax)
             times = {}
             for size in (32, 64):
-                batch = make(size)
-                runner.infer({spec.name: batch})  # warm-up (cuDNN picks its kernels)
-                runs = []
-                for _ in range(args.batches):
-                    started = time.perf_counter()
-                    runner.infer({spec.name: batch})
-                    runs.append(time.perf_counter() - started)
-                times[size] = statistics.median(runs)
+                feeds = {spec.name: make(size)}
+                times[size] = median_time(partial(runner.infer, feeds), args.batches)
             memory = torch.cuda.max_memory_allocated(device) / 1e6 if device.startswith("cuda") else float("nan")
             runner.deactivate()
             print(

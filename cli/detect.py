@@ -120,14 +120,11 @@ def _runner(args: argparse.Namespace):
 
 
 def _daemon_jobs(detect) -> int:
-    """The daemon's job slots (at most 4) when ``detect`` goes to a daemon; 1 in-process."""
+    """The daemon's job slots when ``detect`` goes to a daemon; 1 in-process."""
+    from avevents.daemon.batch import job_slots
+
     client = getattr(detect, "__self__", None)
-    if not isinstance(client, DaemonClient):
-        return 1
-    try:
-        return max(1, min(4, client.status().max_running_jobs))
-    except AvEventsError:
-        return 1
+    return job_slots(client) if isinstance(client, DaemonClient) else 1
 
 
 def run(args: argparse.Namespace) -> int:

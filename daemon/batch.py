@@ -28,6 +28,15 @@ MAX_PARALLEL = 4
 BatchProgress = Callable[[int, int, str, float, str], None]
 
 
+def job_slots(client) -> int:
+    """Requests worth sending at once to ``client``'s daemon: the jobs it runs at once (``avevents serve
+    --jobs N``), at most ``MAX_PARALLEL``; 1 when it does not answer."""
+    try:
+        return max(1, min(MAX_PARALLEL, client.status().max_running_jobs))
+    except AvEventsError:
+        return 1
+
+
 def _options(request: dict, options: dict) -> DetectOptions:
     return DetectOptions(
         labels=tuple(options.get("labels") or ()),
@@ -121,9 +130,8 @@ class DaemonBatch(_Batch):
         return self._connect().detect(path, options, progress)
 
     def parallel(self) -> int:
-        """As many requests at once as the daemon runs jobs (``avevents serve --jobs N``), at most 4."""
         try:
-            return max(1, min(MAX_PARALLEL, self._connect().status().max_running_jobs))
+            return job_slots(self._connect())
         except AvEventsError:
             return 1
 

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -64,7 +64,7 @@ class BatchStats:
     largest_run: int = 0
 
     def snapshot(self) -> BatchStats:
-        return BatchStats(self.calls, self.runs, self.rows, self.merged_runs, self.largest_run)
+        return replace(self)
 
 
 @dataclass
@@ -150,7 +150,6 @@ class CrossRequestBatcher(Runner):
                     return  # closed and drained
                 group = self._take()
             self._run(group)
-        # (unreachable)
 
     def _active_callers(self, now: float) -> int:
         for ident in [i for i, seen in self._callers.items() if now - seen > ACTIVE_CALLER_SECONDS]:
@@ -166,8 +165,8 @@ class CrossRequestBatcher(Runner):
         while True:
             rows = self._join_waiting(group, rows)
             now = time.monotonic()
-            others = {c.caller for c in group}
-            if self._closed or rows >= self.max_batch or now >= deadline or self._active_callers(now) <= len(others):
+            in_group = {c.caller for c in group}
+            if self._closed or rows >= self.max_batch or now >= deadline or self._active_callers(now) <= len(in_group):
                 return group
             self._cond.wait(deadline - now)
 
