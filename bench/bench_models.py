@@ -37,6 +37,9 @@ def main() -> int:
     os.environ.setdefault("AVEVENTS_CACHE", "off")  # measure the analysis, not the result cache
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--compile", action="store_true", help="also torch.compile'd torch rows (a minute or more to compile each)"
+    )
     args = parser.parse_args()
 
     from avevents.models.audioset import AudioSetTagger
@@ -59,8 +62,10 @@ def main() -> int:
 
     rows = []
     batch = np.random.default_rng(0).standard_normal((32, 1, 128, 200)).astype(np.float32) - 1.0
-    for backend in ("onnxruntime", "torch"):
-        tagger = AudioSetTagger(pack, backend=backend, device="cpu")
+    backends = ("onnxruntime", "torch") + (("torch compiled",) if args.compile else ())
+    for backend in backends:
+        os.environ["AVEVENTS_TORCH_COMPILE"] = "on" if backend == "torch compiled" else "off"
+        tagger = AudioSetTagger(pack, backend=backend.split()[0], device="cpu")
         seconds = median_time(lambda t=tagger: t.score(batch), args.repeat)
         rows.append(
             (
@@ -75,8 +80,9 @@ def main() -> int:
         from avevents.models.vision import VisionEncoder
 
         frames = np.random.default_rng(2).integers(0, 255, (32, 224, 224, 3), dtype=np.uint8)
-        for backend in ("onnxruntime", "torch"):
-            encoder = VisionEncoder(vision_pack, backend=backend, device="cpu")
+        for backend in backends:
+            os.environ["AVEVENTS_TORCH_COMPILE"] = "on" if backend == "torch compiled" else "off"
+            encoder = VisionEncoder(vision_pack, backend=backend.split()[0], device="cpu")
             seconds = median_time(lambda e=encoder: e.encode(frames), args.repeat)
             rows.append(
                 (
@@ -86,6 +92,32 @@ def main() -> int:
                 )
             )
             encoder.close()
+
+        os.environ["AVEVENTS_TORCH_COMPILE"] = "off"
+        # The host-side preparation a GPU runner moves onto the device (models/pixels.py, audioset.mel_device).
+        from avevents.models.mobilenet_v2 import PIXELS
+
+        seconds = median_time(lambda: PIXELS(frames), args.repeat)
+        rows.append(("picture normalisation on the host (NumPy), 32 frames", f"{seconds * 1e3:.1f} ms", ""))
+
+    from avevents.models.mel import SAMPLE_RATE, StreamingLogMel
+
+    audio = np.random.default_rng(3).standard_normal(SAMPLE_RATE * 60).astype(np.float32) * 0.1
+
+    def mel_minute() -> None:
+        stream = StreamingLogMel()
+        for i in range(0, len(audio), SAMPLE_RATE):
+            stream.push(audio[i : i + SAMPLE_RATE])
+        stream.finish()
+
+    seconds = median_time(mel_minute, args.repeat)
+    rows.append(
+        (
+            "log-mel front end on the host (torch cpu), 60 s of audio",
+            f"{seconds * 1e3:.0f} ms",
+            f"{60 / seconds:.0f}x real time",
+        )
+    )
 
     from avevents.models.silero_vad import SileroVad
 

@@ -55,6 +55,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         metavar="MS",
         help="how long a batch may wait for another running job's (default: 2 ms; never when one job runs)",
     )
+    p.add_argument(
+        "--torch-compile",
+        action="store_true",
+        help="compile the torch runner's networks (torch.compile; CUDA graphs on a GPU); first batches compile",
+    )
+    p.add_argument(
+        "--device-preprocess",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="picture normalisation and the mel front end on the GPU (default auto: on a CUDA device)",
+    )
     p.add_argument("--no-preload", action="store_true", help="load models on first use instead of at start")
     p.set_defaults(func=serve)
 
@@ -98,6 +109,10 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["AVEVENTS_TRITON_URL"] = args.triton_url
     if args.cross_batching != "auto":
         os.environ["AVEVENTS_CROSS_BATCH"] = args.cross_batching  # read where each model makes its runner
+    if args.torch_compile:
+        os.environ["AVEVENTS_TORCH_COMPILE"] = "on"
+    if args.device_preprocess != "auto":
+        os.environ["AVEVENTS_DEVICE_PREPROCESS"] = args.device_preprocess
     if args.batch_wait_ms is not None:
         os.environ["AVEVENTS_BATCH_WAIT_MS"] = str(args.batch_wait_ms)
     if args.runner == "triton" and not os.environ.get("AVEVENTS_TRITON_URL"):

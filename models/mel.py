@@ -112,6 +112,7 @@ class StreamingLogMel:
         spec = self.logmel.spec
         lo = padded_from - self.pending_start
         segment = torch.from_numpy(self.pending[lo : lo + (count - 1) * self.hop + spec.n_fft].copy())
+        segment = segment.to(self.logmel.device)  # the STFT runs where the front end lives (a GPU: see audioset)
         stft = torch.stft(
             segment[None],
             n_fft=spec.n_fft,
@@ -123,7 +124,7 @@ class StreamingLogMel:
         )
         power = stft.real**2 + stft.imag**2
         mel = torch.matmul(self.logmel.banks, power)
-        return ((torch.log(mel + 1e-5) + 4.5) / 5.0)[0].numpy()
+        return ((torch.log(mel + 1e-5) + 4.5) / 5.0)[0].cpu().numpy()
 
     def push(self, samples: np.ndarray) -> np.ndarray:
         x = samples.astype(np.float32, copy=False)

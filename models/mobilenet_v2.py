@@ -18,6 +18,8 @@ from torch.nn import functional as F
 
 from avevents.daemon.errors import ModelUnavailable
 
+from .pixels import PixelNorm
+
 # (expansion, output channels, repeats, first stride) - the MobileNetV2 paper's table.
 BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
 IMAGE_SIZE = 224
@@ -156,6 +158,9 @@ def _load(tflite, path: Path) -> MobileNetV2:
     return model.eval()
 
 
+PIXELS = PixelNorm((128.0,) * 3, (128.0,) * 3)  # -1..1, as the quantized file's input expects
+
+
 def preprocess(frames: np.ndarray) -> np.ndarray:
     """uint8 RGB frames [B, 224, 224, 3] -> float input [B, 3, 224, 224] in -1..1 (as the file expects)."""
-    return ((frames.astype(np.float32) - 128.0) / 128.0).transpose(0, 3, 1, 2).copy()
+    return PIXELS(frames)

@@ -15,9 +15,13 @@ from torch import nn
 
 from avevents.daemon.errors import ModelUnavailable
 
+from .pixels import PixelNorm
+
 IMAGE_SIZE = 224
 MEAN = (0.485, 0.456, 0.406)
 STD = (0.229, 0.224, 0.225)
+# (pixel / 255 - mean) / std, as one offset and scale in pixel units
+PIXELS = PixelNorm(tuple(255.0 * m for m in MEAN), tuple(255.0 * s for s in STD))
 
 
 class BasicBlock(nn.Module):
@@ -76,6 +80,4 @@ def load_resnet18(path: str | Path) -> ResNet18Encoder:
 
 def preprocess(frames: np.ndarray) -> np.ndarray:
     """uint8 RGB frames [B, 224, 224, 3] -> float input [B, 3, 224, 224] normalised as torchvision trains."""
-    x = frames.astype(np.float32) / 255.0
-    x = (x - np.asarray(MEAN, np.float32)) / np.asarray(STD, np.float32)
-    return x.transpose(0, 3, 1, 2).copy()
+    return PIXELS(frames)

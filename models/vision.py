@@ -14,9 +14,10 @@ import torch
 from . import mobilenet_v2, resnet18
 from .export import export_onnx
 from .label_map import resolve
+from .pixels import FRAMES_INPUT, PixelNorm
 from .runners import InputSpec, choose_backend
 from .runners.batching import shared_runner
-from .runners.select import activate_with_fallback
+from .runners.select import FoldedPreprocess, activate_with_fallback
 from .store import InstalledPack
 
 log = logging.getLogger(__name__)
@@ -33,19 +34,19 @@ class Architecture:
 
     weights: Callable[[InstalledPack], str]  # the weights file's name in the pack
     load: Callable[[Path], torch.nn.Module]
-    preprocess: Callable[[np.ndarray], np.ndarray]
+    pixels: PixelNorm  # the input normalisation (NumPy on the host, or in the module on a GPU)
     label_offset: int  # lines of imagenet_labels.txt before output 0
     embedding_dim: int
 
 
 ARCHITECTURES = {
     "mobilenet-v2-imagenet": Architecture(
-        lambda pack: "mobilenet_v2_1.0_224_quant.tflite", mobilenet_v2.load_tflite, mobilenet_v2.preprocess, 0, 1280
+        lambda pack: "mobilenet_v2_1.0_224_quant.tflite", mobilenet_v2.load_tflite, mobilenet_v2.PIXELS, 0, 1280
     ),
     "resnet18-imagenet": Architecture(
         lambda pack: next(f.name for f in pack.spec.files if f.name.endswith(".pth")),
         resnet18.load_resnet18,
-        resnet18.preprocess,
+        resnet18.PIXELS,
         1,
         512,
     ),
@@ -76,17 +77,25 @@ class VisionEncoder:
                 inputs=(IMAGE_INPUT,),
                 outputs=OUTPUTS,
                 engine=(pack.spec.name, pack.path / "engines", VISION_RANGES),
+                folded=FoldedPreprocess((FRAMES_INPUT,), self.arch.pixels.module),
             ),
             max_batch=VISION_RANGES["image"][0][2],
         )
         self.backend, self.device = self.runner.backend, self.runner.device
+        # uint8 frames straight to the runner when it normalises them on its device.
+        self.normalizes_on_device = self.runner.inputs[0].name == FRAMES_INPUT.name
+        if self.normalizes_on_device:
+            log.info("%s: picture normalisation runs on %s", self.name, self.device)
 
     def onnx_path(self) -> Path:
         return export_vision_onnx(self.pack)
 
     def encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(softmax probabilities [B, classes], embeddings [B, D]) of uint8 frames [B, 224, 224, 3]."""
-        out = self.runner.infer({"image": self.arch.preprocess(frames)})
+        if self.normalizes_on_device:
+            out = self.runner.infer({FRAMES_INPUT.name: np.ascontiguousarray(frames, dtype=np.uint8)})
+        else:
+            out = self.runner.infer({IMAGE_INPUT.name: self.arch.pixels(frames)})
         logits = out["logits"] - out["logits"].max(axis=1, keepdims=True)
         probs = np.exp(logits)
         return probs / probs.sum(axis=1, keepdims=True), out["embedding"]

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BATCH = 64  # the largest batch in the TensorRT profiles (models/build.py)
 DEFAULT_WAIT_SECONDS = 0.002
-ACTIVE_CALLER_SECONDS = 1.0  # a thread that called within this long counts as a job using the model
+# A thread that called within this long (or ten waits, if longer) counts as a job using the model.
+ACTIVE_CALLER_SECONDS = 1.0
 
 
 def cross_batching_enabled(device: str) -> bool:
@@ -98,6 +99,8 @@ class CrossRequestBatcher(Runner):
         self.backend = inner.backend
         self.max_batch = max_batch
         self.max_wait_seconds = max_wait_seconds
+        # A long wait is for jobs whose batches come far apart: they must still count as using the model.
+        self.active_seconds = max(ACTIVE_CALLER_SECONDS, 10 * max_wait_seconds)
         self.stats = BatchStats()
         self._pending: deque[_Call] = deque()
         self._cond = threading.Condition()
@@ -152,7 +155,7 @@ class CrossRequestBatcher(Runner):
             self._run(group)
 
     def _active_callers(self, now: float) -> int:
-        for ident in [i for i, seen in self._callers.items() if now - seen > ACTIVE_CALLER_SECONDS]:
+        for ident in [i for i, seen in self._callers.items() if now - seen > self.active_seconds]:
             del self._callers[ident]
         return len(self._callers)
 

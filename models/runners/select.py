@@ -7,9 +7,33 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .base import InputSpec, RunnerError
 
 log = logging.getLogger(__name__)
 BACKENDS = ("tensorrt", "torch", "onnxruntime", "triton")
+
+
+@dataclass(frozen=True)
+class FoldedPreprocess:
+    """A network's input preparation moved into its torch module, for a torch runner on a GPU: the runner
+    then takes ``inputs`` (raw data, e.g. uint8 frames) and ``wrap(network)`` is the module it runs."""
+
+    inputs: tuple[InputSpec, ...]
+    wrap: Callable
+
+
+def device_preprocess(device: str) -> bool:
+    """Whether input preparation runs on ``device`` (``AVEVENTS_DEVICE_PREPROCESS`` on / off; unset or
+    auto: on a CUDA device). "on" on the CPU runs the folded module there too (the tests' way to check it)."""
+    value = os.environ.get("AVEVENTS_DEVICE_PREPROCESS", "auto").lower()
+    if value in ("on", "1", "true", "yes"):
+        return True
+    if value in ("off", "0", "false", "no"):
+        return False
+    return device.startswith("cuda")
 
 
 def _cuda_available() -> bool:
@@ -27,14 +51,10 @@ def choose_backend(requested: str = "", device: str = "") -> tuple[str, str]:
     if requested == "triton":
         url = os.environ.get("AVEVENTS_TRITON_URL", "")
         if not url:
-            from .base import RunnerError
-
             raise RunnerError("the triton runner needs the server's URL (--triton-url or AVEVENTS_TRITON_URL)")
         return "triton", url
     if requested:
         if requested not in BACKENDS:
-            from .base import RunnerError
-
             raise RunnerError(f"unknown backend {requested!r} (choose from {', '.join(BACKENDS)})")
         return requested, device or ("cuda:0" if requested == "tensorrt" else "cpu")
     cuda = _cuda_available() and not device.startswith("cpu")
@@ -58,11 +78,11 @@ def make_runner(
     outputs,
     precision: str = "fp32",
     engine: tuple | None = None,
+    folded: FoldedPreprocess | None = None,
 ):
     """A runner for ``backend`` (``build`` makes the torch module, ``onnx_path`` the ONNX file;
-    ``engine`` = (model name, engine cache folder, dynamic-axis ranges) for TensorRT)."""
-    from .base import RunnerError
-
+    ``engine`` = (model name, engine cache folder, dynamic-axis ranges) for TensorRT; ``folded``: the
+    preprocessing a torch runner runs on its device when ``device_preprocess`` says so)."""
     if backend == "tensorrt":
         if engine is None:
             raise RunnerError("this model has no TensorRT engine settings")
@@ -77,9 +97,11 @@ def make_runner(
 
         return TritonRunner(device, engine[0], inputs, outputs)
     if backend == "torch":
-        from .torch_runner import TorchRunner
+        from .torch_runner import TorchRunner, compile_enabled
 
-        return TorchRunner(build, inputs, outputs, device, precision)
+        if folded is not None and device_preprocess(device):
+            build, inputs = (lambda network=build: folded.wrap(network())), folded.inputs
+        return TorchRunner(build, inputs, outputs, device, precision, compile=compile_enabled())
     if backend == "onnxruntime":
         from .onnxruntime_runner import OnnxRuntimeRunner
 
@@ -90,8 +112,6 @@ def make_runner(
 def activate_with_fallback(backend: str, device: str, **kwargs):
     """An active runner: ``backend`` if it starts, else the next of tensorrt -> torch cuda ->
     onnxruntime cpu, each fallback logged with its reason."""
-    from .base import RunnerError
-
     order = [(backend, device)]
     if backend == "tensorrt":
         order.append(("torch", device))
