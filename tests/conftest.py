@@ -15,12 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from avevents.daemon.media.writer import write_media
 
 from . import media_factory
 
 DAEMON_DIRS: list[Path] = []
+RECORDING_RATE = 32000
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -89,6 +91,35 @@ def cut_clip(media_dir):
 def av_clip(media_dir):
     """A small clip with both streams (cuts and quiet noise)."""
     return media_factory.write_cut_clip(media_dir / "av.mp4", seconds=6.0, with_audio=True)
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory):
+    """Three 40 s clips made of the real laughter / applause / speech recordings over a real picture:
+    several tagger and frame-encoder batches each, so concurrent jobs meet at the device."""
+    clips = media_factory.shared_or_skip("media", "real", "labelled_clips")
+    images = media_factory.shared_or_skip("media", "images")
+    plans = {
+        "laughs.mp4": (["laughtracker_laughter.wav", "remoteapplause_laugh.wav"], "cat.bmp"),
+        "applause.mp4": (["applausedet_applause.wav", "remoteapplause_clap.wav"], "sunflower.bmp"),
+        "talk.mp4": (["panns_R9_ZSCveAHg_7s.wav", "laughtracker_laughter_2.wav"], "grace_hopper.bmp"),
+    }
+    folder = tmp_path_factory.mktemp("cross-batching")
+    paths = []
+    for name, (sounds, image) in plans.items():
+        audio = np.concatenate([media_factory.load_audio(clips / s, RECORDING_RATE) for s in sounds])
+        audio = np.resize(audio, 40 * RECORDING_RATE).astype(np.float32) * 0.8
+        picture = np.asarray(Image.open(images / image).convert("RGB").resize((160, 120)))
+        write_media(
+            folder / name,
+            frames=(picture for _ in range(40 * 10)),
+            frame_rate=10,
+            audio=audio,
+            sample_rate=RECORDING_RATE,
+            video_options={"preset": "ultrafast"},
+        )
+        paths.append(str(folder / name))
+    return paths
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """Triton: the model repository ``avevents export-triton`` writes, and the triton runner backend driven
-against a KServe v2 stand-in serving that repository on loopback (see kserve_standin.py for why not a
-real Triton here), in-process and in a daemon started with --runner triton."""
+against a KServe v2 stand-in serving that repository on loopback, in-process and in a daemon started
+with --runner triton; these run in avevents' own environment, test_triton_server.py against a real
+Triton where tests/triton-venv.sh made its environment."""
 
 from __future__ import annotations
 
@@ -55,8 +56,15 @@ def test_the_runner_matches_onnxruntime(repository):
         got = runner.infer({"mel": mel})
         np.testing.assert_allclose(got["logits"], want[0], atol=1e-5)
         np.testing.assert_allclose(got["embedding"], want[1], atol=1e-5)
-        with pytest.raises(RunnerError, match="unknown model"):
+        many = np.random.default_rng(1).normal(0, 1, (70, 1, 128, 40)).astype(np.float32)
+        calls = server.calls
+        got = runner.infer({"mel": many})  # over the repository's max_batch_size 64: sent in two parts
+        assert runner.max_batch == 64 and server.calls == calls + 2
+        np.testing.assert_allclose(got["logits"], local.run(["logits"], {"mel": many})[0], atol=1e-5)
+        with pytest.raises(RunnerError, match=r"unknown model.*avevents export-triton nope"):
             TritonRunner(server.url, "nope", (), ()).activate()
+        with pytest.raises(RunnerError, match="has no tensor frames"):
+            TritonRunner(server.url, "efficientat-mn04-as", (InputSpec("frames", (None, 3)),), ()).activate()
     with pytest.raises(RunnerError, match="not reachable"):
         TritonRunner(server.url, "efficientat-mn04-as", (), ()).activate()
 
