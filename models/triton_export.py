@@ -10,6 +10,9 @@ from pathlib import Path
 from avevents.daemon.errors import InvalidRequest
 
 PREFERRED_BATCHES = (8, 16, 32)
+# ONNX TensorProto element types -> Triton's ModelConfig data types
+TRITON_TYPES = {1: "TYPE_FP32", 2: "TYPE_UINT8", 3: "TYPE_INT8", 6: "TYPE_INT32", 7: "TYPE_INT64", 9: "TYPE_BOOL",
+                10: "TYPE_FP16", 11: "TYPE_FP64"}  # fmt: skip
 
 
 def _dims(value_info) -> list[int]:
@@ -27,7 +30,10 @@ def config_text(name: str, onnx_path: Path, platform: str, max_batch: int, insta
         rows = []
         for v in values:
             dims = ", ".join(str(d) for d in _dims(v))
-            rows.append(f'  {{\n    name: "{v.name}"\n    data_type: TYPE_FP32\n    dims: [ {dims} ]\n  }}')
+            kind = TRITON_TYPES.get(v.type.tensor_type.elem_type)
+            if kind is None:
+                raise InvalidRequest(f"{name}: tensor {v.name} has a type Triton's config cannot name")
+            rows.append(f'  {{\n    name: "{v.name}"\n    data_type: {kind}\n    dims: [ {dims} ]\n  }}')
         return ",\n".join(rows)
 
     preferred = ", ".join(str(b) for b in PREFERRED_BATCHES if b <= max_batch) or str(max_batch)
