@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import sysconfig
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,11 @@ def main() -> None:
                           grpc_port=grpc_port, metrics_port=metrics_port)  # fmt: skip
     # The statistics API open (pytriton restricts it by default): the test reads each model's counts.
     security = TritonSecurityConfig(restricted_endpoints=["shared-memory", "model-repository", "trace", "logging"])
-    with Triton(config=config, security_config=security) as triton:
+    # Its workspace (sockets, the generated model store) in a temporary folder removed when the server
+    # stops, not in the user's ~/.cache. A short path: it holds Unix sockets.
+    workspace = tempfile.TemporaryDirectory(prefix="pytriton-")
+    place = os.path.join(workspace.name, "w")  # pytriton makes the folder itself
+    with workspace, Triton(config=config, workspace=place, security_config=security) as triton:
         for folder in sorted(p.parent for p in repository.glob("*/config.pbtxt")):
             bind(triton, folder)
         triton.run()
