@@ -2,6 +2,7 @@
 
     python bench/bench_detect.py            # 10-minute 1280x720 30 fps H.264 + AAC file
     python bench/bench_detect.py --hour     # also a one-hour file: memory must stay flat
+    python bench/bench_detect.py --size 1920x1080 --seconds 300 --pack audioset   # another file and pack
 
 Prints a table: wall time of ``avevents detect`` cold in-process and through a warm daemon, PyAV's
 decode-only time for the same streams at the same settings, their ratio, peak RSS and the real-time
@@ -122,16 +123,14 @@ class PeakRss:
         return self.peak
 
 
-def bench_file(path: Path, repeat: int, env: dict) -> dict:
+def bench_file(path: Path, repeat: int, env: dict, detect_options: tuple[str, ...] = ()) -> dict:
     from avevents.daemon.media.probe import probe
 
     duration = probe(path).duration_seconds
     avevents = [sys.executable, "-m", "avevents.cli.main"]
     decode = statistics.median(decode_only(path) for _ in range(repeat))
-    cold = [
-        timed_subprocess([*avevents, "detect", str(path), "--in-process", "-q", "--json", os.devnull], env)
-        for _ in range(repeat)
-    ]
+    detect = [*avevents, "detect", str(path), *detect_options, "-q", "--json", os.devnull]
+    cold = [timed_subprocess([*detect, "--in-process"], env) for _ in range(repeat)]
     daemon = subprocess.Popen([*avevents, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         info_file = Path(env["AVEVENTS_RUNTIME_DIR"]) / "daemon.json"
@@ -140,12 +139,9 @@ def bench_file(path: Path, repeat: int, env: dict) -> dict:
                 raise RuntimeError("daemon did not start")
             time.sleep(0.1)
         time.sleep(0.5)
-        timed_subprocess([*avevents, "detect", str(path), "--daemon", "-q", "--json", os.devnull], env)  # warm-up
+        timed_subprocess([*detect, "--daemon"], env)  # warm-up
         sampler = PeakRss(daemon.pid)
-        warm = [
-            timed_subprocess([*avevents, "detect", str(path), "--daemon", "-q", "--json", os.devnull], env)[0]
-            for _ in range(repeat)
-        ]
+        warm = [timed_subprocess([*detect, "--daemon"], env)[0] for _ in range(repeat)]
         daemon_peak = sampler.stop()
     finally:
         daemon.terminate()
@@ -209,15 +205,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--hour", action="store_true", help="also a one-hour 640x360 file (memory stays flat)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--size", metavar="WxH", help="instead of the 10-minute 720p file: one of this size")
+    parser.add_argument("--seconds", type=int, default=600, help="with --size: its length (default: %(default)s)")
+    parser.add_argument("--pack", help="detect with this pack (default: the default pack)")
+    parser.add_argument("--labels", help="detect these labels (comma-separated)")
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
-    files = [make_file(CACHE / "ten_minutes_720p30.mp4", 600, (1280, 720))]
+    if args.size:
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        files = [make_file(CACHE / f"{args.seconds}s_{h}p30.mp4", args.seconds, (w, h))]
+    else:
+        files = [make_file(CACHE / "ten_minutes_720p30.mp4", 600, (1280, 720))]
     if args.hour:
         files.append(make_file(CACHE / "one_hour_360p30.mp4", 3600, (640, 360)))
+    options = (*(("--pack", args.pack) if args.pack else ()), *(("--labels", args.labels) if args.labels else ()))
     env = dict(os.environ)
     env["AVEVENTS_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="avb-")
     env["AVEVENTS_CONFIG_DIR"] = tempfile.mkdtemp(prefix="avb-")
-    rows = [bench_file(f, args.repeat, env) for f in files]
+    rows = [bench_file(f, args.repeat, env, options) for f in files]
     print(f"avevents benchmark on {os.cpu_count()} CPU(s); medians of {args.repeat} runs")
     print_table(rows)
     if args.json:
