@@ -95,7 +95,8 @@ def use_this_libpython() -> None:
 def main() -> None:
     use_this_libpython()
     repository, http_port, grpc_port, metrics_port = Path(sys.argv[1]), *map(int, sys.argv[2:5])
-    logging.basicConfig(level=logging.WARNING)
+    # pytriton's stages, timed, in the test's log: a start seen once to take 100 s can be traced to one.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = TritonConfig(http_address="127.0.0.1", grpc_address="127.0.0.1", http_port=http_port,
                           grpc_port=grpc_port, metrics_port=metrics_port)  # fmt: skip
     # The statistics API open (pytriton restricts it by default): the test reads each model's counts.
