@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,18 @@ class InputSpec:
             want is not None and got != want for want, got in zip(self.shape, array.shape)
         ):
             raise RunnerError(f"input {self.name!r}: shape {tuple(array.shape)}, expected {self.shape} (None = any)")
+
+
+def in_row_chunks(
+    feeds: dict[str, np.ndarray], rows: int, run: Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """``run`` on consecutive chunks of at most ``rows`` rows of ``feeds`` (split along the batch axis),
+    its outputs joined again: for a backend with a largest batch of its own."""
+    total = len(next(iter(feeds.values())))
+    if total <= rows:
+        return run(feeds)
+    parts = [run({name: a[lo : lo + rows] for name, a in feeds.items()}) for lo in range(0, total, rows)]
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 class Runner(ABC):

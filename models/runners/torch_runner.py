@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .base import InputSpec, Runner, RunnerError
+from .base import InputSpec, Runner, RunnerError, in_row_chunks
 
 log = logging.getLogger(__name__)
 
@@ -73,23 +73,19 @@ class TorchRunner(Runner):
     def _infer(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if not self.compile:
             return self._run(feeds)
-        rows = feeds[self.inputs[0].name].shape[0]
-        largest = COMPILE_BATCHES[-1]
-        parts = []
         with self._lock:
-            for lo in range(0, rows, largest):
-                chunk = {name: a[lo : lo + largest] for name, a in feeds.items()}
-                n = len(chunk[self.inputs[0].name])
-                size = compile_bucket(n)
-                if size not in self.compiled_batches:
-                    log.info("compiling the %s network for batches of %d (once per size and start)", self.backend, size)
-                    self.compiled_batches.add(size)
-                padded = {
-                    name: np.concatenate((a, np.repeat(a[-1:], size - n, axis=0))) if size > n else a
-                    for name, a in chunk.items()
-                }
-                parts.append({name: value[:n] for name, value in self._run(padded).items()})
-        return {name: np.concatenate([p[name] for p in parts]) for name in self.outputs}
+            return in_row_chunks(feeds, COMPILE_BATCHES[-1], self._run_padded)
+
+    def _run_padded(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """A compiled run: the rows padded (repeating the last) to their compiled batch size, then cut back."""
+        n = len(feeds[self.inputs[0].name])
+        size = compile_bucket(n)
+        if size not in self.compiled_batches:
+            log.info("compiling the %s network for batches of %d (once per size and start)", self.backend, size)
+            self.compiled_batches.add(size)
+        padded = {name: np.concatenate((a, np.repeat(a[-1:], size - n, axis=0))) if size > n else a
+                  for name, a in feeds.items()}  # fmt: skip
+        return {name: value[:n] for name, value in self._run(padded).items()}
 
     def _run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         dtype = torch.float16 if self.precision == "fp16" else torch.float32

@@ -15,7 +15,7 @@ import urllib.request
 
 import numpy as np
 
-from .base import InputSpec, Runner, RunnerError
+from .base import InputSpec, Runner, RunnerError, in_row_chunks
 
 DATATYPES = {
     np.dtype("float32"): "FP32",
@@ -87,14 +87,9 @@ class TritonRunner(Runner):
         pass  # the server owns the model
 
     def _infer(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        rows = len(next(iter(feeds.values())))
-        if not self.max_batch or rows <= self.max_batch:
+        if not self.max_batch:
             return self._infer_once(feeds)
-        parts = [
-            self._infer_once({name: array[start : start + self.max_batch] for name, array in feeds.items()})
-            for start in range(0, rows, self.max_batch)
-        ]
-        return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+        return in_row_chunks(feeds, self.max_batch, self._infer_once)
 
     def _infer_once(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         arrays = {
