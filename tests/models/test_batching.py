@@ -17,28 +17,17 @@ from avevents.models.runners.base import RunnerError
 from avevents.models.runners.batching import CrossRequestBatcher, cross_batching_enabled, shared_runner
 from avevents.models.runners.onnxruntime_runner import OnnxRuntimeRunner
 
+from .small_nets import TwoOutputNet
+
 FEATURES = InputSpec("mel", (None, 1, 16, None))
-
-
-class _Net(torch.nn.Module):
-    """A small tagger-shaped network: [B, 1, 16, T] -> (logits [B, 5], embedding [B, 8])."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.conv = torch.nn.Conv2d(1, 8, 3, padding=1)
-        self.head = torch.nn.Linear(8, 5)
-
-    def forward(self, x):
-        embedding = torch.relu(self.conv(x)).mean(dim=(2, 3))
-        return self.head(embedding), embedding
 
 
 @pytest.fixture(scope="module")
 def onnx_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("batching") / "net.onnx"
     dynamic = {"mel": {0: "batch", 3: "frames"}, "logits": {0: "batch"}, "embedding": {0: "batch"}}
-    export_onnx(_Net().eval(), torch.zeros(2, 1, 16, 20), path, "mel", ["logits", "embedding"], dynamic)
+    net = TwoOutputNet(channels=1, seed=0).eval()
+    export_onnx(net, torch.zeros(2, 1, 16, 20), path, "mel", ["logits", "embedding"], dynamic)
     return path
 
 

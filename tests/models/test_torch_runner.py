@@ -5,27 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from avevents.models.runners import InputSpec
 from avevents.models.runners.select import make_runner
 from avevents.models.runners.torch_runner import COMPILE_BATCHES, TorchRunner, compile_bucket, compile_enabled
 
+from .small_nets import TwoOutputNet
+
 SPEC = InputSpec("x", (None, 3, 16, 16))
 
 
-class SmallNet(torch.nn.Module):
-    """Two outputs, like the encoders: logits and an embedding."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(3)
-        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
-        self.head = torch.nn.Linear(8, 5)
-
-    def forward(self, x):
-        embedding = torch.relu(self.conv(x)).mean(dim=(2, 3))
-        return self.head(embedding), embedding
+def small_net() -> TwoOutputNet:
+    return TwoOutputNet(channels=3, seed=3)
 
 
 def test_batches_pad_to_a_few_sizes():
@@ -34,8 +25,8 @@ def test_batches_pad_to_a_few_sizes():
 
 
 def test_compiled_runs_equal_eager_row_for_row():
-    eager = TorchRunner(SmallNet, (SPEC,), ("logits", "embedding")).activate()
-    compiled = TorchRunner(SmallNet, (SPEC,), ("logits", "embedding"), compile=True).activate()
+    eager = TorchRunner(small_net, (SPEC,), ("logits", "embedding")).activate()
+    compiled = TorchRunner(small_net, (SPEC,), ("logits", "embedding"), compile=True).activate()
     rng = np.random.default_rng(0)
     for rows in (3, 20, 70):  # padded to 8 and 32; 70 runs as 64 + 6 (padded to 8)
         x = rng.standard_normal((rows, 3, 16, 16)).astype(np.float32)
@@ -52,7 +43,7 @@ def test_compiled_runs_equal_eager_row_for_row():
 def test_compiling_is_an_opt_in_passed_to_the_torch_runner(monkeypatch, tmp_path):
     monkeypatch.delenv("AVEVENTS_TORCH_COMPILE", raising=False)
     assert not compile_enabled()
-    kwargs = dict(build=SmallNet, onnx_path=lambda: tmp_path / "unused.onnx", inputs=(SPEC,), outputs=("logits",))
+    kwargs = dict(build=small_net, onnx_path=lambda: tmp_path / "unused.onnx", inputs=(SPEC,), outputs=("logits",))
     assert make_runner("torch", "cpu", **kwargs).compile is False
     monkeypatch.setenv("AVEVENTS_TORCH_COMPILE", "on")
     assert make_runner("torch", "cpu", **kwargs).compile is True
