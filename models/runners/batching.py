@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .base import Runner, RunnerError
+from .base import Runner, RunnerError, env_switch
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,7 @@ def cross_batching_enabled(device: str) -> bool:
     """``AVEVENTS_CROSS_BATCH`` on / off (the daemon's ``--cross-batching``); unset: on for a GPU (or a
     remote server), off on the CPU, where it was measured 0.87x (bench/bench_concurrency.py, 2 cores:
     decoding is the bottleneck there, and serialising inference through one thread only costs)."""
-    value = os.environ.get("AVEVENTS_CROSS_BATCH", "auto").lower()
-    if value in ("on", "1", "true", "yes"):
-        return True
-    if value in ("off", "0", "false", "no"):
-        return False
-    return device != "cpu"
+    return env_switch("AVEVENTS_CROSS_BATCH", device != "cpu")
 
 
 def wait_seconds() -> float:

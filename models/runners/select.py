@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import InputSpec, RunnerError
+from .base import InputSpec, RunnerError, env_switch
 
 log = logging.getLogger(__name__)
 BACKENDS = ("tensorrt", "torch", "onnxruntime", "triton")
@@ -28,12 +28,7 @@ class FoldedPreprocess:
 def device_preprocess(device: str) -> bool:
     """Whether input preparation runs on ``device`` (``AVEVENTS_DEVICE_PREPROCESS`` on / off; unset or
     auto: on a CUDA device). "on" on the CPU runs the folded module there too (the tests' way to check it)."""
-    value = os.environ.get("AVEVENTS_DEVICE_PREPROCESS", "auto").lower()
-    if value in ("on", "1", "true", "yes"):
-        return True
-    if value in ("off", "0", "false", "no"):
-        return False
-    return device.startswith("cuda")
+    return env_switch("AVEVENTS_DEVICE_PREPROCESS", device.startswith("cuda"))
 
 
 def _cuda_available() -> bool:

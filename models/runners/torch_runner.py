@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 
 import numpy as np
 import torch
 
-from .base import InputSpec, Runner, RunnerError, in_row_chunks
+from .base import InputSpec, Runner, RunnerError, env_switch, in_row_chunks
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +21,7 @@ COMPILE_BATCHES = (8, 16, 32, 64)
 def compile_enabled() -> bool:
     """``AVEVENTS_TORCH_COMPILE`` on (the daemon's ``--torch-compile``); off by default: on the CPU ONNX
     Runtime is faster still (bench/bench_models.py), and the GPU gain is for bench/gpu_check.py to show."""
-    return os.environ.get("AVEVENTS_TORCH_COMPILE", "off").lower() in ("on", "1", "true", "yes")
+    return env_switch("AVEVENTS_TORCH_COMPILE", False)
 
 
 def compile_bucket(rows: int) -> int:
