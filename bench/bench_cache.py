@@ -32,9 +32,9 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["AVEVENTS_CACHE"] = "on"
     os.environ["AVEVENTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="avevents-bench-cache-")
+    from avevents.core.results import DetectOptions, LabelOptions
     from avevents.daemon.pipeline import detect
     from avevents.daemon.residency import ResidentModels
-    from avevents.daemon.results import DetectOptions, LabelOptions
 
     path = args.file or make_file(CACHE / "one_hour_360p30.mp4", 3600, (640, 360))
     models = ResidentModels()

@@ -33,9 +33,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
     os.environ["AVEVENTS_CACHE"] = "off"
+    from avevents.core.results import DetectOptions
     from avevents.daemon.pipeline import detect
     from avevents.daemon.residency import ResidentModels
-    from avevents.daemon.results import DetectOptions
     from avevents.models.store import ModelStore
 
     for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):

@@ -49,8 +49,8 @@ def decode_only(path: Path) -> float:
 
 
 def ours(path: Path, models) -> tuple[float, list[int], Fraction]:
+    from avevents.core.results import DetectOptions
     from avevents.daemon.pipeline import detect
-    from avevents.daemon.results import DetectOptions
 
     started = time.perf_counter()
     result = detect(str(path), DetectOptions(labels=("Scene cut",), use_cache=False), models)

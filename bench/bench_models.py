@@ -137,9 +137,9 @@ def main() -> int:
         sys.path.insert(0, str(ROOT))
         from bench_detect import decode_only
 
+        from avevents.core.results import DetectOptions
         from avevents.daemon.pipeline import detect
         from avevents.daemon.residency import ResidentModels
-        from avevents.daemon.results import DetectOptions
 
         models = ResidentModels()
         decode = statistics.median(decode_only(media) for _ in range(args.repeat))

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from avevents.cli.sample import make_demo  # noqa: E402
+from avevents.core.results import DetectOptions  # noqa: E402
 from avevents.daemon.pipeline import detect  # noqa: E402
 from avevents.daemon.residency import ResidentModels  # noqa: E402
-from avevents.daemon.results import DetectOptions  # noqa: E402
 from tests import media_factory  # noqa: E402
 
 

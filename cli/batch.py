@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from avevents.daemon.errors import AvEventsError, InvalidRequest
-from avevents.daemon.results import DetectOptions
+from avevents.core.errors import AvEventsError, InvalidRequest
+from avevents.core.results import DetectOptions
 
 from .output import write_output
 

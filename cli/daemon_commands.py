@@ -9,8 +9,8 @@ import logging
 
 from google.protobuf.json_format import MessageToDict
 
+from avevents.core.errors import DaemonUnavailable, InvalidRequest
 from avevents.daemon.client import DaemonClient
-from avevents.daemon.errors import DaemonUnavailable, InvalidRequest
 
 from . import store_commands
 

@@ -7,10 +7,9 @@ import logging
 import sys
 import threading
 
+from avevents.core.errors import AvEventsError, DaemonUnavailable, InvalidRequest
+from avevents.core.results import DetectOptions, DetectResult, LabelOptions, ProgressUpdate
 from avevents.daemon.client import DaemonClient
-from avevents.daemon.errors import AvEventsError, DaemonUnavailable, InvalidRequest
-from avevents.daemon.pipeline import ProgressUpdate
-from avevents.daemon.results import DetectOptions, DetectResult, LabelOptions
 
 from .output import media_summary, table, write_output
 

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from avevents.daemon.errors import AvEventsError
+from avevents.core.errors import AvEventsError
 
 from . import (
     cache_command,

@@ -29,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from avevents.core.paths import config_dir
     from avevents.daemon.batch import open_batch
-    from avevents.daemon.paths import config_dir
     from avevents.plugins.premiere_bridge.bridge import BridgeOptions, add_event_markers
     from avevents.plugins.resolve.defaults import load_defaults
     from avevents.plugins.resolve.palette import PALETTE_FILE, load_palette

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from avevents.cli.output import batch_progress
-from avevents.daemon.errors import AvEventsError, DaemonUnavailable
+from avevents.core.errors import AvEventsError, DaemonUnavailable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,14 +58,14 @@ def uninstall(args: argparse.Namespace) -> int:
 
 
 def _palette():
-    from avevents.daemon.paths import config_dir
+    from avevents.core.paths import config_dir
     from avevents.plugins.resolve.palette import PALETTE_FILE, load_palette
 
     return load_palette(config_dir() / PALETTE_FILE)
 
 
 def detect(args: argparse.Namespace) -> int:
-    from avevents.daemon.paths import config_dir
+    from avevents.core.paths import config_dir
     from avevents.plugins.resolve.app import DetectSettings, detect_events
     from avevents.plugins.resolve.defaults import load_defaults
     from avevents.plugins.resolve.external import connect

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -68,6 +68,19 @@ def _features_progress(split: str, done: int, total: int) -> None:
         _say(f"features {split}: {done}/{total} videos")
 
 
+def _check_resumable(work: Path) -> None:
+    """Refuse a checkpoint that cannot be resumed from (a crafted or damaged ``last.pt``) before the
+    encoders load and the features are computed, which takes minutes.
+
+    :param work: the run's work folder.
+    :raises InvalidRequest: ``last.pt`` is there but is refused (see ``loop.read_checkpoint``).
+    """
+    from avevents.models.training.loop import LAST, read_checkpoint
+
+    if (work / LAST).is_file():
+        read_checkpoint(work / LAST)
+
+
 def train(args: argparse.Namespace) -> int:
     from avevents.daemon.residency import ResidentModels
     from avevents.models.fusion_pack import install_fusion_pack
@@ -76,6 +89,8 @@ def train(args: argparse.Namespace) -> int:
 
     work = args.work_dir or Path(f"avevents-train-{args.name}")
     work.mkdir(parents=True, exist_ok=True)
+    if args.resume:
+        _check_resumable(work)
     cache = args.cache or work / "features"
     models = ResidentModels(default_device=args.device)
     if args.ave is not None:

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from .errors import AvEventsError, Cancelled, DaemonUnavailable
-from .results import DetectOptions, DetectResult
+from avevents.core.errors import AvEventsError, Cancelled, DaemonUnavailable
+from avevents.core.results import DetectOptions, DetectResult
 
 log = logging.getLogger(__name__)
 START_TIMEOUT = 90.0

@@ -9,30 +9,72 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import grpc
+import psutil
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from avevents.core.errors import AvEventsError, DaemonUnavailable
+from avevents.core.paths import DaemonInfo, SingleInstanceLock, read_token
+from avevents.core.results import DetectOptions, DetectResult, ProgressUpdate
 from avevents.proto.v1 import avevents_pb2 as pb
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 from . import convert
-from .errors import AvEventsError, DaemonUnavailable, from_rpc_error
-from .paths import DaemonInfo, read_token
-from .pipeline import ProgressUpdate
-from .results import DetectOptions, DetectResult
+from .rpc_errors import from_rpc_error
 
 log = logging.getLogger(__name__)
+
+
+# A streamed call that sends nothing for this long is taken for a frozen daemon (the daemon repeats its
+# progress every couple of seconds while a job waits, loads or works).
+STALL_SECONDS = 30.0
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.Error:
+        return False
+
+
+class _StallWatchdog:
+    """Cancels a streamed call that receives nothing for ``limit`` seconds."""
+
+    def __init__(self, call, limit: float):
+        self.fired = False
+        self._call, self._limit = call, limit
+        self._last = time.monotonic()
+        self._done = threading.Event()
+        if limit > 0:
+            threading.Thread(target=self._watch, name="avevents-stall-watchdog", daemon=True).start()
+
+    def touch(self) -> None:
+        self._last = time.monotonic()
+
+    def stop(self) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, self._limit)):
+            if time.monotonic() - self._last > self._limit:
+                self.fired = True
+                self._call.cancel()
+                return
 
 
 class DaemonClient:
     """Connection to one daemon; create with ``connect()`` (discovery) or an explicit address."""
 
-    def __init__(self, address: str, token: str | None = None, pid: int | None = None):
+    def __init__(
+        self, address: str, token: str | None = None, pid: int | None = None, stall_timeout: float = STALL_SECONDS
+    ):
         self.address = address
         self.pid = pid
+        self.stall_timeout = stall_timeout
         self._metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self._channel = grpc.insecure_channel(address)
         self._stub = pb_grpc.AvEventsStub(self._channel)
@@ -45,19 +87,35 @@ class DaemonClient:
             (self._active_calls.add if active else self._active_calls.discard)(call)
 
     @classmethod
-    def connect(cls, address: str | None = None, timeout: float = 1.0) -> DaemonClient:
-        """The daemon at ``address``, or the one this user's discovery file names; raises
-        DaemonUnavailable when none answers within ``timeout`` seconds."""
+    def connect(cls, address: str | None = None, timeout: float = 1.0, start_wait: float = 30.0) -> DaemonClient:
+        """The daemon at ``address``, or the one this user's discovery file names.
+
+        A daemon that is starting (its lock held, no discovery file yet, or its process alive but not
+        answering yet) is waited for, up to ``start_wait`` seconds, instead of being taken for absent.
+        Raises DaemonUnavailable when none runs, or when one runs but does not answer in time."""
         info = DaemonInfo.read()
+        deadline = time.monotonic() + start_wait
+        if address is None and info is None and SingleInstanceLock().is_held():
+            log.info("the avevents daemon is starting; waiting for it (up to %.0f s)", start_wait)
+            while info is None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                info = DaemonInfo.read()
         if address is None:
             if info is None:
                 raise DaemonUnavailable("the avevents daemon is not running (start it with: avevents serve)")
             address = info.address
         token = os.environ.get("AVEVENTS_TOKEN") or read_token()
-        client = cls(address, token, info.pid if info and info.address == address else None)
-        if not client.healthy(timeout):
-            client.close()
-            raise DaemonUnavailable(f"the avevents daemon at {address} does not answer")
+        pid = info.pid if info and info.address == address else None
+        client = cls(address, token, pid)
+        while not client.healthy(timeout):
+            if pid is None or not _process_alive(pid) or time.monotonic() >= deadline:
+                client.close()
+                why = "does not answer" if pid is None or not _process_alive(pid) else f"(pid {pid}) does not answer"
+                raise DaemonUnavailable(
+                    f"the avevents daemon at {address} {why}"
+                    + (f" after {start_wait:.0f} s; it may be frozen: `kill {pid}` stops it" if pid else "")
+                )
+            log.info("the avevents daemon (pid %d) is not answering yet; waiting", pid)
         return client
 
     def healthy(self, timeout: float = 1.0) -> bool:
@@ -99,8 +157,10 @@ class DaemonClient:
         call = self._stub.Detect(request, metadata=self._metadata, timeout=timeout)
         self._track(call, True)
         result = None
+        watchdog = _StallWatchdog(call, self.stall_timeout)
         try:
             for message in call:
+                watchdog.touch()
                 if message.HasField("progress"):
                     p = message.progress
                     if on_progress is not None:
@@ -116,8 +176,14 @@ class DaemonClient:
                 else:
                     result = convert.result_from_pb(message.result)
         except grpc.RpcError as err:
+            if watchdog.fired:
+                raise DaemonUnavailable(
+                    f"the avevents daemon at {self.address} sent nothing for {self.stall_timeout:.0f} s "
+                    "(it repeats its progress every few seconds while it works): it may be frozen"
+                ) from None
             raise from_rpc_error(err) from None
         finally:
+            watchdog.stop()
             self._track(call, False)
         if result is None:
             raise AvEventsError("the daemon closed the stream without a result")
@@ -130,8 +196,9 @@ class DaemonClient:
         for call in calls:
             call.cancel()
 
-    def status(self) -> pb.Status:
-        return self._call(self._stub.GetStatus, pb.GetStatusRequest())
+    def status(self, timeout: float = 5.0) -> pb.Status:
+        """The daemon's state (answered at once, even while it loads models)."""
+        return self._call(self._stub.GetStatus, pb.GetStatusRequest(), timeout=timeout)
 
     def list_jobs(self) -> list[pb.Job]:
         """Running and queued jobs (oldest first), then recent finished ones (newest first)."""

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
+from avevents.core.errors import AvEventsError
+from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo
 from avevents.proto.v1 import avevents_pb2 as pb
 
-from .errors import AvEventsError
-from .residency import ModelState
-from .results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo
+if TYPE_CHECKING:  # the client converts messages without importing the engine
+    from .residency import ModelState
+
 
 _LABEL_FIELDS = ("threshold", "release_threshold", "min_event_seconds", "merge_gap_seconds")
 
@@ -207,6 +210,7 @@ def model_to_pb(state: ModelState) -> pb.ModelInfo:
         licence=e.licence,
         detail=state.detail,
         size_bytes=_store_size(e.name) if e.resident and state.available else 0,
+        loading=state.loading,
     )
 
 

@@ -7,7 +7,7 @@ import contextlib
 import itertools
 from collections import deque
 
-from .errors import QueueFull
+from avevents.core.errors import QueueFull
 
 
 class JobQueue:
@@ -46,6 +46,11 @@ class JobQueue:
         ticket = next(self._tickets)
         self._waiting.append(ticket)
         return ticket
+
+    def withdraw(self, ticket: int) -> None:
+        """Give up a place taken by ``enqueue`` before waiting for it (the request failed its checks)."""
+        if ticket in self._waiting:
+            self._waiting.remove(ticket)
 
     async def acquire(self, ticket: int) -> None:
         """Wait for ``ticket``'s turn and take a running slot; pair with ``release``."""

@@ -11,34 +11,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from queue import Empty, Full, Queue
+
+from avevents.core.errors import NoUsableStream, RangeOutsideMedia
+from avevents.core.results import DetectOptions, DetectResult, Event, MediaInfo, ProgressUpdate
 
 from .detectors.base import Detector
 from .detectors.registry import all_detector_labels, default_pack, plan, resolve_labels
-from .errors import NoUsableStream, RangeOutsideMedia
 from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
 from .media.probe import probe
 from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
 from .residency import ResidentModels
 from .result_cache import CachedAnalysis, ResultCache, file_identity
 from .result_cache import enabled as cache_enabled
-from .results import DetectOptions, DetectResult, Event, MediaInfo
 
 log = logging.getLogger(__name__)
 
 TRUNCATION_TOLERANCE_SECONDS = 1.0
 DEFAULT_PICTURE_FPS = 2.0  # pictures a second for whole-frame detectors: one per half-second fusion slot
 PICTURE_SIZE = 224
-
-
-@dataclass
-class ProgressUpdate:
-    stage: str
-    fraction: float
-    media_seconds_done: float = 0.0
-    media_seconds_total: float = 0.0
-    message: str = ""
 
 
 ProgressCallback = Callable[[ProgressUpdate], None]
@@ -100,7 +91,9 @@ def detect(
     report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
     picture_fps = options.video_analysis_fps or DEFAULT_PICTURE_FPS
     cache = ResultCache() if options.use_cache and cache_enabled() else None
-    identity = file_identity(info.path) if cache is not None else ""
+    identity = (file_identity(info.path) if cache is not None else None) or ""
+    if not identity:  # a pipe, a device or a file unreadable now: analysed without the cache
+        cache = None
     analyses = [
         _Analysis(item, models, info, pack, cache, identity, (start, end), picture_fps, options.keyframes_only)
         for item in runnable

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .results import LabelOptions
+from avevents.core.results import LabelOptions
 
 
 @dataclass

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from avevents.core.errors import ModelUnavailable, UnknownModel
 from avevents.models import silero_vad
 
 from .detectors.registry import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
-from .errors import ModelUnavailable, UnknownModel
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class ModelState:
     loaded_at: float = 0.0
     detail: str = ""
     available: bool = True
+    loading: bool = False  # its loader is running now
     obj: object = field(default=None, repr=False)
 
 
@@ -189,12 +190,19 @@ def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:
 
 
 class ResidentModels:
-    """The daemon's (or an in-process run's) loaded models."""
+    """The daemon's (or an in-process run's) loaded models.
+
+    Two kinds of lock, so that status never waits for a load: ``_lock`` guards the table of states and is
+    only held for moments; each model has its own load lock, held while its loader runs (seconds), so
+    a second request for the same model waits for that load instead of starting another, and other
+    models, ``states()`` and ``loaded()`` go on meanwhile.
+    """
 
     def __init__(self, default_device: str = "cpu"):
         self.default_device = default_device
         self.device_overrides: dict[str, str] = {}
         self._lock = threading.RLock()
+        self._load_locks: dict[str, threading.Lock] = {}
         self._states = {e.name: ModelState(e) for e in _catalog()}
         for state in self._states.values():
             if not state.entry.resident:
@@ -212,28 +220,40 @@ class ResidentModels:
         state.available, state.detail = ok, detail
         self.refresh_store()
 
+    def _load_lock(self, name: str) -> threading.Lock:
+        with self._lock:
+            return self._load_locks.setdefault(name, threading.Lock())
+
     def refresh_store(self) -> None:
         """Re-read which store packs are installed (after a pull, import or remove)."""
         from avevents.models.catalog import is_fusion_pack
         from avevents.models.store import ModelStore
 
+        # The store is read without the table lock (disk I/O); the table is then updated at once.
         store = ModelStore()
+        local = {p.spec.name: p for p in map(store.installed, store.local_names()) if is_fusion_pack(p)}
         with self._lock:
-            local = {p.spec.name: p for p in map(store.installed, store.local_names()) if is_fusion_pack(p)}
+            names = [n for n, st in self._states.items() if st.entry.pack == AUDIOSET_PACK]
+        installed = {name: store.installed(name) for name in names}
+        stale: list[str] = []
+        with self._lock:
             for name, pack in local.items():
                 entry = _fusion_entry(pack)
                 if name not in self._states or self._states[name].entry.source != entry.source:
                     if name in self._states:
-                        self.unload(name)  # retrained under the same name: the new weights load next
+                        stale.append(name)  # retrained under the same name: the new weights load next
                     self._states[name] = ModelState(entry)
-            for name in [n for n, st in self._states.items() if st.entry.local and n not in local]:
-                self.unload(name)
-                del self._states[name]
+            gone = [n for n, st in self._states.items() if st.entry.local and n not in local]
             for state in self._states.values():
                 if state.entry.pack == AUDIOSET_PACK or state.entry.local:
-                    pack = store.installed(state.entry.name)
+                    pack = local.get(state.entry.name) or installed.get(state.entry.name)
                     state.available = pack is not None
                     state.detail = str(pack.path) if pack else f"not installed: avevents models pull {state.entry.name}"
+            removed = {n: self._states.pop(n) for n in gone}
+        for state in removed.values():
+            self._release(state)
+        for name in stale:
+            self.unload(name)
 
     def states(self) -> list[ModelState]:
         with self._lock:
@@ -241,19 +261,35 @@ class ResidentModels:
 
     def state(self, name: str) -> ModelState:
         with self._lock:
-            if name not in self._states:
-                self.refresh_store()  # a pack trained since the last look
-            if name not in self._states:
-                raise UnknownModel(f"unknown model {name!r} (models: {', '.join(self._states)})")
-            return self._states[name]
+            found = self._states.get(name)
+        if found is None:
+            self.refresh_store()  # a pack trained since the last look
+            with self._lock:
+                found = self._states.get(name)
+                if found is None:
+                    raise UnknownModel(f"unknown model {name!r} (models: {', '.join(self._states)})")
+        return found
 
     def get(self, name: str) -> object:
-        """The loaded model, loading it on first use."""
+        """The loaded model, loading it on first use (or waiting for the load already under way)."""
         state = self.state(name)
+        if not state.loaded:
+            self.load(name)
+        return state.obj
+
+    @staticmethod
+    def import_runtimes() -> None:
+        """Import the inference libraries now. Their first import holds the GIL for up to a second
+        (loading native libraries), so the daemon does it before it answers, not during a preload."""
+        import onnx  # noqa: F401  (the exports' checks; its native module alone takes ~0.7 s)
+        import onnxruntime  # noqa: F401
+        import torch  # noqa: F401
+        import torch.onnx  # noqa: F401
+
+    def loading(self) -> list[str]:
+        """Names of the models being loaded right now."""
         with self._lock:
-            if not state.loaded:
-                self.load(name)
-            return state.obj
+            return [n for n, st in self._states.items() if st.loading]
 
     def load(self, name: str, device: str = "") -> ModelState:
         state = self.state(name)
@@ -262,45 +298,55 @@ class ResidentModels:
         if not explicit and not _device_allowed(device, state.entry.devices):
             log.info("%s runs on the CPU only; the default device %s does not apply", name, device)
             device = "cpu"
-        with self._lock:
-            if not _device_allowed(device, state.entry.devices):
-                raise ModelUnavailable(
-                    f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)}; "
-                    "CUDA devices only where torch sees them)"
-                )
+        if not _device_allowed(device, state.entry.devices):
+            raise ModelUnavailable(
+                f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)}; "
+                "CUDA devices only where torch sees them)"
+            )
+        with self._load_lock(name):
             if state.loaded:
                 return state
             if not state.available:
                 self.refresh_store()
             if not state.available:
                 raise ModelUnavailable(f"{name} cannot be loaded: {state.detail}")
-            gc.collect()
-            rss_before = psutil.Process().memory_info().rss
-            started = time.perf_counter()
-            state.obj = state.entry.loader(device)
-            state.memory_bytes = max(0, psutil.Process().memory_info().rss - rss_before)
-            state.loaded, state.device, state.loaded_at = True, device, time.time()
-            log.info(
-                "loaded %s on %s in %.2f s (%.1f MB)",
-                name,
-                device,
-                time.perf_counter() - started,
-                state.memory_bytes / 1e6,
-            )
+            with self._lock:
+                state.loading = True
+            try:
+                # No gc.collect() here: it holds the GIL for 0.1-0.25 s with torch imported, and the
+                # daemon's event loop must keep answering during loads.
+                rss_before = psutil.Process().memory_info().rss
+                started = time.perf_counter()
+                obj = state.entry.loader(device)
+                memory = max(0, psutil.Process().memory_info().rss - rss_before)
+            finally:
+                with self._lock:
+                    state.loading = False
+            with self._lock:
+                state.obj, state.memory_bytes = obj, memory
+                state.loaded, state.device, state.loaded_at = True, device, time.time()
+            log.info("loaded %s on %s in %.2f s (%.1f MB)", name, device, time.perf_counter() - started, memory / 1e6)
             return state
 
     def unload(self, name: str) -> ModelState:
+        """Free a model (waiting for its load if one is under way)."""
         state = self.state(name)
+        with self._load_lock(name):
+            self._release(state)
+        return state
+
+    def _release(self, state: ModelState) -> None:
+        if not (state.entry.resident and state.loaded):
+            return
         with self._lock:
-            if state.entry.resident and state.loaded:
-                close = getattr(state.obj, "close", None)
-                if close is not None:
-                    close()  # releases the runner's session / device memory now, not at some later gc
-                state.obj = None
-                state.loaded, state.device, state.memory_bytes = False, "", 0
-                gc.collect()
-                log.info("unloaded %s", name)
-            return state
+            obj, state.obj = state.obj, None
+            state.loaded, state.device, state.memory_bytes = False, "", 0
+        close = getattr(obj, "close", None)
+        if close is not None:
+            close()  # releases the runner's session / device memory now, not at some later gc
+        del obj
+        gc.collect()
+        log.info("unloaded %s", state.entry.name)
 
     def set_default_device(self, device: str) -> None:
         """Where models load from now on (those loaded stay where they are)."""
@@ -312,16 +358,16 @@ class ResidentModels:
     def set_model_device(self, name: str, device: str) -> ModelState:
         """Load ``name`` on ``device`` from now on; reload it there if it is loaded."""
         state = self.state(name)
+        if not _device_allowed(device, state.entry.devices):
+            raise ModelUnavailable(
+                f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)})"
+            )
         with self._lock:
-            if not _device_allowed(device, state.entry.devices):
-                raise ModelUnavailable(
-                    f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)})"
-                )
             self.device_overrides[name] = device
-            if state.loaded and state.entry.resident and state.device != device:
-                self.unload(name)
-                self.load(name, device)
-            return state
+        if state.loaded and state.entry.resident and state.device != device:
+            self.unload(name)
+            self.load(name, device)
+        return state
 
     def loaded(self) -> list[ModelState]:
         return [s for s in self.states() if s.loaded and s.entry.resident]

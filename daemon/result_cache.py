@@ -8,28 +8,60 @@ the analysed range and the decode settings, and this cache's format. Entries are
 written to a temp name and renamed (a crash never leaves a half entry); the least recently used go first
 when the cache grows past its limit. ``AVEVENTS_CACHE_DIR`` moves it, ``AVEVENTS_CACHE_MAX_MB`` sizes it
 (default 2048), ``AVEVENTS_CACHE=off`` turns it off.
+
+The cache never fails an analysis: several threads and processes (``--jobs``, the OTIO bridge, two
+daemons) write, read and evict the same folder at once, so any file may vanish or be replaced between
+a listing and the next call; temp files start with a dot and end in ``.tmp``, are never counted or read
+as entries, and only stale ones are removed. Any other failure (a folder that cannot be written, a full
+disk, a damaged entry) is a miss or a skipped write, logged once per folder and kind as a warning.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import secrets
+import stat as stat_mode
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
-from .paths import user_dir
+from avevents.core.paths import user_dir
+from avevents.core.results import GridTrack
+
 from .postprocess import PointCandidates, ScoreTrack
-from .results import GridTrack
 
 log = logging.getLogger(__name__)
 FORMAT = 1
 SAMPLE_BYTES = 1 << 16
 DEFAULT_MAX_MB = 2048
+ENTRY_SUFFIX = ".npz"
+TEMP_SUFFIX = ".tmp"
+# A temp file this old belongs to a writer that died; younger ones may still be renamed into entries.
+STALE_TEMP_SECONDS = 600.0
+
+_warned: set[tuple[str, str]] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_once(root: Path | None, kind: str, message: str, *args) -> None:
+    """Log ``message`` as a warning the first time ``kind`` fails for the cache at ``root`` in this process,
+    at debug level after that: a read-only or full cache would otherwise warn on every analysis.
+
+    :param root: the cache folder (a warning per folder: tests and users may have several).
+    :param kind: what failed, e.g. "write", "read", "damaged", "evict".
+    """
+    with _warned_lock:
+        first = (str(root), kind) not in _warned
+        _warned.add((str(root), kind))
+    log.log(logging.WARNING if first else logging.DEBUG, message, *args)
 
 
 def default_cache_dir() -> Path:
@@ -40,15 +72,28 @@ def enabled() -> bool:
     return os.environ.get("AVEVENTS_CACHE", "on").lower() not in ("off", "0", "no", "false")
 
 
-def file_identity(path: str) -> str:
-    """Path, size, mtime and a hash of the first, middle and last 64 KiB."""
-    p = Path(path).resolve()
-    stat = p.stat()
-    digest = hashlib.sha1()
-    with open(p, "rb") as fh:
-        for offset in sorted({0, max(0, stat.st_size // 2 - SAMPLE_BYTES // 2), max(0, stat.st_size - SAMPLE_BYTES)}):
-            fh.seek(offset)
-            digest.update(fh.read(SAMPLE_BYTES))
+def file_identity(path: str) -> str | None:
+    """Path, size, mtime and a hash of the first, middle and last 64 KiB; None when ``path`` is not a
+    regular file (a pipe or a device has no identity to cache by, and reading it would consume it) or
+    cannot be read now. The caller then analyses without the cache.
+
+    :param path: the media file.
+    """
+    try:
+        p = Path(path).resolve()
+        stat = p.stat()
+        if not stat_mode.S_ISREG(stat.st_mode):
+            return None
+        digest = hashlib.sha1()
+        with open(p, "rb") as fh:
+            for offset in sorted(
+                {0, max(0, stat.st_size // 2 - SAMPLE_BYTES // 2), max(0, stat.st_size - SAMPLE_BYTES)}
+            ):
+                fh.seek(offset)
+                digest.update(fh.read(SAMPLE_BYTES))
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop in resolve()
+        log.warning("result cache not used for %s: cannot identify it (%s)", path, exc)
+        return None
     return f"{p}|{stat.st_size}|{stat.st_mtime_ns}|{digest.hexdigest()}"
 
 
@@ -63,11 +108,23 @@ class CachedAnalysis:
     picture_fps: float = 0.0
 
 
+@dataclass
+class _File:
+    """A file seen in the cache folder: an entry or a temp file, as it was when listed."""
+
+    path: Path
+    size: int
+    mtime: float
+
+
 class ResultCache:
+    """The result cache in ``root`` (default: the user's cache folder), at most ``max_bytes`` (default:
+    ``AVEVENTS_CACHE_MAX_MB``). No public method raises for anything on disk: a failure is a miss, a
+    skipped write or an empty listing, and a warning in the log."""
+
     def __init__(self, root: Path | None = None, max_bytes: int | None = None):
-        self.root = Path(root) if root else default_cache_dir()
-        mb = os.environ.get("AVEVENTS_CACHE_MAX_MB")
-        self.max_bytes = max_bytes if max_bytes is not None else int(float(mb) * 2**20) if mb else DEFAULT_MAX_MB << 20
+        self.root: Path | None = Path(root) if root else _default_root()
+        self.max_bytes = max_bytes if max_bytes is not None else _limit_from_env()
 
     @staticmethod
     def key(
@@ -76,62 +133,239 @@ class ResultCache:
         text = json.dumps(
             [FORMAT, identity, detector, sorted(models), [round(range_[0], 3), round(range_[1], 3)], params],
             sort_keys=True,
+            default=str,  # a parameter json cannot write still keys by its text, never raises
         )
         return hashlib.sha256(text.encode()).hexdigest()[:40]
 
     def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.npz"
+        return self.root / key[:2] / f"{key}{ENTRY_SUFFIX}"
 
     def get(self, key: str) -> CachedAnalysis | None:
+        """The entry stored under ``key``, or None: absent, unreadable, damaged (then removed) or not a
+        regular file. Never raises.
+
+        :param key: from :meth:`key`.
+        """
+        if self.root is None:
+            return None
         path = self._path(key)
+        opened = self._open(path)
+        if opened is None:
+            return None
+        fh, identity = opened
+        with fh:
+            try:
+                # The open file stays this entry's even if another writer replaces or evicts it meanwhile.
+                with np.load(fh, allow_pickle=False) as data:
+                    entry = _decode(data)
+            except Exception as exc:  # broad on purpose: any damage (truncated zip, bad json, missing array)
+                _warn_once(self.root, "damaged", "result cache entry %s unreadable (%s); dropped", path.name, exc)
+                self._drop_if_unchanged(path, identity)
+                return None
+        self._touch(path)
+        return entry
+
+    def _open(self, path: Path) -> tuple[BinaryIO, os.stat_result] | None:
+        """``path`` opened for reading with its stat, or None when absent, unreadable or not a regular file."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                entry = _decode(data)
-            os.utime(path)  # recently used
-            return entry
+            # Non-blocking, so a FIFO planted at an entry's name cannot hang the analysis.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
             return None
-        except Exception as exc:  # a damaged entry is a miss, and goes
-            log.warning("cache entry %s unreadable (%s); dropped", path.name, exc)
-            path.unlink(missing_ok=True)
+        except OSError as exc:
+            _warn_once(self.root, "read", "result cache %s cannot be read (%s); analysing without it", self.root, exc)
             return None
-
-    def put(self, key: str, entry: CachedAnalysis) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.npz")
         try:
-            np.savez_compressed(tmp, **_encode(entry))
-            tmp.replace(path)
-        except OSError as exc:  # a full disk must not fail the analysis that just succeeded
-            tmp.unlink(missing_ok=True)
-            log.warning("could not write the result cache (%s)", exc)
+            opened = os.fstat(fd)
+            if stat_mode.S_ISREG(opened.st_mode):
+                return os.fdopen(fd, "rb"), opened  # the file object owns fd now
+        except OSError:
+            pass
+        os.close(fd)  # a folder or a device at an entry's name: a miss, left alone
+        return None
+
+    def put(self, key: str, entry: CachedAnalysis) -> bool:
+        """Store ``entry`` under ``key`` (replacing any), then evict past the limit; whether it was stored.
+        Never raises: a cache that cannot be written is skipped, with one warning.
+
+        :param key: from :meth:`key`.
+        :param entry: the analysis to keep.
+        """
+        if self.root is None:
+            return False
+        try:
+            arrays = _encode(entry)
+        except Exception as exc:  # broad on purpose: an output the format cannot hold is not cached
+            _warn_once(self.root, "encode", "result cache: analysis not cached (%s)", exc)
+            return False
+        stored = self._write(self._path(key), arrays)
+        if stored:
+            self.evict()
+        return stored
+
+    def _write(self, path: Path, arrays: dict[str, np.ndarray]) -> bool:
+        """Write ``arrays`` to a temp file of this thread only, then rename it to ``path``."""
+        # pid, thread and a random part: two threads of one process may write the same key at once.
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+        for attempt in range(2):
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with open(tmp, "xb") as fh:
+                    np.savez_compressed(fh, **arrays)
+                os.replace(tmp, path)
+                return True
+            except FileNotFoundError as exc:  # the folder went meanwhile (a clear, an rm -r): once more
+                failure = exc
+                if attempt == 0:
+                    continue
+            except Exception as exc:  # broad on purpose: read-only, not a folder, disk full: the analysis goes on
+                failure = exc
+            break
+        with contextlib.suppress(OSError):  # quietly: the warning below says what went wrong
+            os.unlink(tmp)
+        _warn_once(
+            self.root, "write", "result cache %s cannot be written (%s); analysing without it", self.root, failure
+        )
+        return False
+
+    def _touch(self, path: Path) -> None:
+        """Mark ``path`` recently used; a read-only cache or an entry evicted meanwhile only lose that."""
+        try:
+            os.utime(path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            _warn_once(self.root, "touch", "result cache %s: cannot mark entries used (%s)", self.root, exc)
+
+    def _drop_if_unchanged(self, path: Path, opened: os.stat_result) -> None:
+        """Remove the damaged entry at ``path`` unless another writer has replaced it since it was opened."""
+        try:
+            now = os.stat(path)
+        except OSError:
             return
-        self.evict()
+        if (now.st_dev, now.st_ino, now.st_size, now.st_mtime_ns) == (
+            opened.st_dev,
+            opened.st_ino,
+            opened.st_size,
+            opened.st_mtime_ns,
+        ):
+            _remove(path, self.root)
+
+    def _scan(self) -> tuple[list[_File], list[_File]]:
+        """The entries and the temp files now in the cache, skipping whatever vanishes while listed."""
+        entries: list[_File] = []
+        temps: list[_File] = []
+        for sub in _list_dir(self.root, self.root):
+            try:
+                if not sub.is_dir(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            for item in _list_dir(Path(sub.path), self.root):
+                # A leading dot is a temp file (".<key>.<pid>.tmp.npz" from older versions too).
+                if item.name.startswith("."):
+                    kind = temps
+                elif item.name.endswith(ENTRY_SUFFIX):
+                    kind = entries
+                else:
+                    continue
+                try:
+                    st = item.stat(follow_symlinks=False)
+                except OSError:  # renamed, evicted or removed since the listing
+                    continue
+                if stat_mode.S_ISREG(st.st_mode):
+                    kind.append(_File(Path(item.path), st.st_size, st.st_mtime))
+        return entries, temps
+
+    def _drop_stale(self, temps: list[_File]) -> None:
+        """Remove the temp files of writers that died; younger ones may be being renamed into entries."""
+        stale = time.time() - STALE_TEMP_SECONDS
+        for temp in temps:
+            if temp.mtime < stale:
+                _remove(temp.path, self.root)
 
     def entries(self) -> list[Path]:
-        return list(self.root.glob("*/*.npz")) if self.root.is_dir() else []
+        """The entries' files (never a temp file); empty when the folder is absent or unreadable."""
+        return [f.path for f in self._scan()[0]] if self.root is not None else []
 
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self.entries())
+        """Bytes the entries take, as listed."""
+        return sum(f.size for f in self._scan()[0]) if self.root is not None else 0
 
     def evict(self) -> int:
-        """Drop the least recently used entries until the cache fits its limit; how many went."""
-        files = sorted(self.entries(), key=lambda p: p.stat().st_mtime)
-        total = sum(p.stat().st_size for p in files)
+        """Drop the least recently used entries until the cache fits its limit, and stale temp files;
+        how many entries this call removed (another evictor may remove some first). Never raises."""
+        if self.root is None:
+            return 0
+        entries, temps = self._scan()
+        self._drop_stale(temps)
+        entries.sort(key=lambda f: f.mtime)
+        total = sum(f.size for f in entries)
         dropped = 0
-        while files and total > self.max_bytes:
-            victim = files.pop(0)
-            total -= victim.stat().st_size
-            victim.unlink(missing_ok=True)
-            dropped += 1
+        for victim in entries:
+            if total <= self.max_bytes:
+                break
+            dropped += _remove(victim.path, self.root)
+            total -= victim.size  # gone either way, by this call or another evictor
         return dropped
 
     def clear(self) -> int:
-        files = self.entries()
-        for p in files:
-            p.unlink(missing_ok=True)
-        return len(files)
+        """Remove every entry and stale temp file; how many entries went."""
+        if self.root is None:
+            return 0
+        entries, temps = self._scan()
+        self._drop_stale(temps)
+        return sum(_remove(f.path, self.root) for f in entries)
+
+
+def _default_root() -> Path | None:
+    """The default folder, or None (the cache off) when there is no home folder to put it in."""
+    try:
+        return default_cache_dir()
+    except (RuntimeError, KeyError, OSError) as exc:  # Path.home() without HOME or a passwd entry
+        _warn_once(None, "root", "result cache off: no folder for it (%s)", exc)
+        return None
+
+
+def _limit_from_env() -> int:
+    """``AVEVENTS_CACHE_MAX_MB`` in bytes; the default when unset or not a number."""
+    mb = os.environ.get("AVEVENTS_CACHE_MAX_MB")
+    if not mb:
+        return DEFAULT_MAX_MB << 20
+    try:
+        limit = float(mb)
+        if not limit >= 0 or limit == float("inf"):  # NaN, negative or infinite
+            raise ValueError(mb)
+        return int(limit * 2**20)
+    except ValueError:
+        _warn_once(None, "limit", "AVEVENTS_CACHE_MAX_MB=%r is not a size in MB; using %d", mb, DEFAULT_MAX_MB)
+        return DEFAULT_MAX_MB << 20
+
+
+def _list_dir(path: Path | None, root: Path | None) -> list[os.DirEntry]:
+    """The folder's entries; empty when it is absent or vanished, and a warning when it cannot be read."""
+    if path is None:
+        return []
+    try:
+        with os.scandir(path) as it:
+            return list(it)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        _warn_once(root, "list", "result cache %s cannot be listed (%s)", path, exc)
+        return []
+
+
+def _remove(path: Path, root: Path | None) -> bool:
+    """Unlink ``path``; whether this call removed it (False when already gone or not removable)."""
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        _warn_once(root, "remove", "result cache %s: cannot remove entries (%s)", root, exc)
+        return False
 
 
 def _encode(entry: CachedAnalysis) -> dict[str, np.ndarray]:
@@ -165,6 +399,10 @@ def _encode(entry: CachedAnalysis) -> dict[str, np.ndarray]:
         "picture_fps": entry.picture_fps,
     }  # fmt: skip
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    arrays = {name: np.asarray(values) for name, values in arrays.items()}
+    for name, values in arrays.items():
+        if values.dtype.hasobject:  # saved pickled, it could never be read back with allow_pickle=False
+            raise ValueError(f"{name} holds Python objects")
     return arrays
 
 
@@ -193,11 +431,13 @@ def _decode(data) -> CachedAnalysis:
 
 
 def info() -> dict:
+    """Where the cache is, its entries and bytes (one listing), its limit and whether it is on."""
     cache = ResultCache()
+    entries = cache._scan()[0] if cache.root is not None else []
     return {
-        "path": str(cache.root),
-        "entries": len(cache.entries()),
-        "bytes": cache.size(),
+        "path": str(cache.root) if cache.root is not None else "(no folder)",
+        "entries": len(entries),
+        "bytes": sum(f.size for f in entries),
         "limit_bytes": cache.max_bytes,
         "enabled": enabled(),
         "checked": time.strftime("%Y-%m-%d %H:%M:%S"),

@@ -13,10 +13,11 @@ from pathlib import Path
 import av
 import numpy as np
 
+from avevents.core.errors import UnknownPack
+
 from .detectors.audiovisual import AudioVisualDetector
 from .detectors.fusion import FusionDetector
 from .detectors.registry import TAGGER_MODEL, fusion_packs
-from .errors import UnknownPack
 from .media.probe import probe
 from .pipeline import run_detectors
 from .residency import ResidentModels

@@ -25,21 +25,31 @@ import psutil
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from avevents.core.errors import AlreadyRunning, AvEventsError, Cancelled, InvalidRequest, ModelUnavailable, UnknownJob
+from avevents.core.paths import (
+    DaemonInfo,
+    SingleInstanceLock,
+    default_socket_path,
+    read_or_create_token,
+    unix_sockets_supported,
+)
 from avevents.proto.v1 import avevents_pb2 as pb
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 from . import convert, pipeline
 from .detectors.registry import default_pack, resolve_labels
-from .errors import AlreadyRunning, AvEventsError, Cancelled, InvalidRequest, ModelUnavailable, UnknownJob, to_grpc
 from .job_log import FINISHED, JobLog
 from .jobs import JobQueue
 from .media.probe import probe
-from .paths import DaemonInfo, SingleInstanceLock, default_socket_path, read_or_create_token, unix_sockets_supported
 from .residency import ResidentModels
+from .rpc_errors import to_grpc
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AvEvents"].full_name
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+# A streamed call with nothing new to say repeats its last progress this often, so a client can tell a
+# busy daemon (a model loading, a long batch) from a frozen one.
+HEARTBEAT_SECONDS = 2.0
 
 
 def version() -> str:
@@ -78,7 +88,15 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         self.address = address
         self.started = time.time()
         self.executor = ThreadPoolExecutor(max_workers=jobs.max_running + 1, thread_name_prefix="avevents-job")
+        # Checks and management calls that touch the disk or wait for a model lock run here, never on the
+        # event loop (which must answer status at once) and never behind running jobs.
+        self.admin_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="avevents-admin")
         self.job_log = JobLog()
+        self.ready = threading.Event()  # set once the models preloaded at start are in memory
+
+    async def _blocking(self, function, *args):
+        """``function(*args)`` on the admin threads, awaited."""
+        return await asyncio.get_running_loop().run_in_executor(self.admin_executor, partial(function, *args))
 
     async def Detect(self, request: pb.DetectRequest, context: grpc.aio.ServicerContext):
         cancel = threading.Event()
@@ -87,26 +105,30 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             path, options = convert.request_from_pb(request)
             if not path:
                 raise InvalidRequest("media_path is empty")
-            # Validate before queueing: bad input fails at once, without waiting behind other jobs.
             options.validate()
-            resolve_labels(options.pack, options.labels)
-            loop = asyncio.get_running_loop()
-            info = await loop.run_in_executor(self.executor, probe, path, options.audio_stream)
-            pipeline.analysed_range(info, options.source_range)
-
+            # A place in the queue first (a full queue answers at once, before any file is opened), then
+            # the checks that read the store and the media, so that bad input fails without waiting
+            # behind other jobs.
             ticket = self.jobs.enqueue()
+            try:
+                await self._blocking(resolve_labels, options.pack, options.labels)
+                info = await self._blocking(probe, path, options.audio_stream)
+                pipeline.analysed_range(info, options.source_range)
+            except BaseException:
+                self.jobs.withdraw(ticket)
+                raise
             record = self.job_log.add(path, options.pack, options.labels)
             cancel = record.cancel
             waiting = asyncio.ensure_future(self.jobs.acquire(ticket))
-            reported = -1
+            reported, reported_at = -1, 0.0
             try:
                 while not waiting.done():
                     if cancel.is_set():
                         raise Cancelled("the job was cancelled (from another client)")
                     position = self.jobs.position(ticket)
                     record.queue_position = position
-                    if position != reported:
-                        reported = position
+                    if position != reported or time.monotonic() - reported_at >= HEARTBEAT_SECONDS:
+                        reported, reported_at = position, time.monotonic()
                         yield pb.DetectResponse(
                             progress=pb.Progress(
                                 stage="queued", queue_position=position, message="waiting for a free worker"
@@ -159,7 +181,13 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         try:
             while True:
                 getter = asyncio.ensure_future(updates.get())
-                done, _ = await asyncio.wait({future, getter}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {future, getter}, timeout=HEARTBEAT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
+                if not done:  # nothing new (a model loading, a long batch): say the job is alive
+                    getter.cancel()
+                    yield False, None
+                    continue
                 if getter not in done:
                     getter.cancel()
                     break
@@ -176,19 +204,20 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
 
     async def _run(self, path: str, options, cancel: threading.Event):
         detect = partial(pipeline.detect, path, options, self.models, cancel)
+        last = pb.Progress(stage="starting", message="starting the analysis")
         async for finished, value in self._in_worker(detect, cancel):
             if finished:
                 yield pb.DetectResponse(result=convert.result_to_pb(value))
-            else:
-                yield pb.DetectResponse(
-                    progress=pb.Progress(
-                        stage=value.stage,
-                        fraction=value.fraction,
-                        media_seconds_done=value.media_seconds_done,
-                        media_seconds_total=value.media_seconds_total,
-                        message=value.message,
-                    )
+                continue
+            if value is not None:
+                last = pb.Progress(
+                    stage=value.stage,
+                    fraction=value.fraction,
+                    media_seconds_done=value.media_seconds_done,
+                    media_seconds_total=value.media_seconds_total,
+                    message=value.message,
                 )
+            yield pb.DetectResponse(progress=last)  # a heartbeat repeats the last progress
 
     async def GetStatus(self, request, context):
         return pb.Status(
@@ -204,6 +233,8 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             completed_jobs=self.jobs.completed,
             failed_jobs=self.jobs.failed,
             rss_bytes=psutil.Process().memory_info().rss,
+            ready=self.ready.is_set(),
+            loading_models=self.models.loading(),
         )
 
     async def ListJobs(self, request, context):
@@ -222,29 +253,28 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             await _abort(context, exc)
 
     async def ListModels(self, request, context):
-        return pb.ListModelsResponse(
-            models=[convert.model_to_pb(s) for s in self.models.states()], default_pack=default_pack()
-        )
+        try:
+            pack = await self._blocking(default_pack)
+            models = await self._blocking(lambda: [convert.model_to_pb(s) for s in self.models.states()])
+            return pb.ListModelsResponse(models=models, default_pack=pack)
+        except Exception as exc:
+            await _abort(context, exc)
 
     async def LoadModel(self, request, context):
         try:
-            loop = asyncio.get_running_loop()
-            state = await loop.run_in_executor(self.executor, self.models.load, request.name, request.device)
+            state = await self._blocking(self.models.load, request.name, request.device)
             return convert.model_to_pb(state)
         except Exception as exc:
             await _abort(context, exc)
 
     async def UnloadModel(self, request, context):
         try:
-            return convert.model_to_pb(self.models.unload(request.name))
+            return convert.model_to_pb(await self._blocking(self.models.unload, request.name))
         except Exception as exc:
             await _abort(context, exc)
 
     async def ListDevices(self, request, context):
-        loop = asyncio.get_running_loop()
-        return pb.ListDevicesResponse(
-            devices=await loop.run_in_executor(self.executor, list_devices, self.models.default_device)
-        )
+        return pb.ListDevicesResponse(devices=await self._blocking(list_devices, self.models.default_device))
 
     def _pack_info(self, name: str) -> pb.ModelInfo:
         """A store pack's state: the resident model's when it is one, else the catalog's facts."""
@@ -288,8 +318,8 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         try:
             async for finished, value in self._in_worker(pull, cancel):
                 if finished:
-                    yield pb.PullModelResponse(model=self._pack_info(request.name))
-                else:
+                    yield pb.PullModelResponse(model=await self._blocking(self._pack_info, request.name))
+                elif value is not None:
                     yield pb.PullModelResponse(progress=value)
         except asyncio.CancelledError:
             raise
@@ -302,23 +332,23 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
         from avevents.models.store import ModelStore
 
         try:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(
-                self.executor, lambda: ModelStore().import_files(request.name, [_Path(p) for p in request.paths])
-            )
-            return self._pack_info(request.name)
+            await self._blocking(lambda: ModelStore().import_files(request.name, [_Path(p) for p in request.paths]))
+            return await self._blocking(self._pack_info, request.name)
         except Exception as exc:
             await _abort(context, exc)
 
     async def RemoveModel(self, request, context):
         from avevents.models.store import ModelStore
 
-        try:
+        def remove() -> pb.ModelInfo:
             if request.name in {s.entry.name for s in self.models.states()}:
                 self.models.unload(request.name)
             if not ModelStore().remove(request.name):
                 raise ModelUnavailable(f"{request.name} is not installed")
             return self._pack_info(request.name)
+
+        try:
+            return await self._blocking(remove)
         except Exception as exc:
             await _abort(context, exc)
 
@@ -331,7 +361,8 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
             work = partial(build, request.name, request.device or "cuda:0", request.precision or "fp16")
             async for finished, value in self._in_worker(work):
                 if not finished:
-                    yield pb.BuildEngineResponse(progress=value)
+                    if value is not None:
+                        yield pb.BuildEngineResponse(progress=value)
                     continue
                 yield pb.BuildEngineResponse(
                     result=pb.BuildEngineResult(
@@ -345,11 +376,10 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
 
     async def SetDevice(self, request, context):
         try:
-            loop = asyncio.get_running_loop()
             if request.model:
-                await loop.run_in_executor(self.executor, self.models.set_model_device, request.model, request.device)
+                await self._blocking(self.models.set_model_device, request.model, request.device)
             else:
-                await loop.run_in_executor(self.executor, self.models.set_default_device, request.device)
+                await self._blocking(self.models.set_default_device, request.device)
             return pb.SetDeviceResponse(
                 default_device=self.models.default_device, models=[convert.model_to_pb(s) for s in self.models.states()]
             )
@@ -465,6 +495,8 @@ class Daemon:
         bind, token_required = self._bind_address()
         interceptors = [TokenInterceptor(read_or_create_token())] if token_required else []
         models = ResidentModels()
+        if self.config.preload:
+            models.import_runtimes()  # clients wait for the lock meanwhile (DaemonClient.connect)
         jobs = JobQueue(self.config.max_running, self.config.max_queued)
         self.server = grpc.aio.server(interceptors=interceptors)
         servicer = AvEventsServicer(models, jobs)
@@ -491,17 +523,29 @@ class Daemon:
             host = bind.rpartition(":")[0]
             self.address = f"{host}:{port}"
         servicer.address = self.address
-        if self.config.preload:
-            for state in models.states():
-                if state.entry.resident and state.available:
-                    models.load(state.entry.name)
         await self.server.start()
         if self.socket_path is not None:
             os.chmod(self.socket_path, 0o600)
         await self._set_serving(True)
         DaemonInfo(self.address, os.getpid(), version(), token_required).write()
         log.info("avevents %s serving on %s (pid %d)", version(), self.address, os.getpid())
+        # Models load after the server answers: status says "not ready, loading X" meanwhile, and a
+        # Detect that needs X waits for this load (residency's per-model lock) rather than failing over.
+        threading.Thread(target=self._preload, args=(models, servicer), name="avevents-preload", daemon=True).start()
         return self.address
+
+    def _preload(self, models: ResidentModels, servicer: AvEventsServicer) -> None:
+        try:
+            if self.config.preload:
+                for state in models.states():
+                    if state.entry.resident and state.available:
+                        try:
+                            models.load(state.entry.name)
+                        except AvEventsError as exc:
+                            log.warning("could not preload %s: %s", state.entry.name, exc)
+        finally:
+            servicer.ready.set()
+            log.info("ready: %d model(s) in memory", len(models.loaded()))
 
     async def _set_serving(self, serving: bool) -> None:
         status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING

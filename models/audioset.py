@@ -11,7 +11,7 @@ import torch
 from .audioset_labels import LabelSet, read_labels
 from .catalog import TAGGER_PACKS
 from .efficientat import CHECKPOINTS, LAST_CHANNELS, load_checkpoint
-from .export import export_onnx
+from .export import export_onnx, verified_export
 from .mel import LogMel
 from .runners import InputSpec, choose_backend
 from .runners.batching import shared_runner
@@ -82,7 +82,19 @@ class AudioSetTagger:
 
 
 def export_tagger_onnx(pack: InstalledPack) -> Path:
-    """The tagger's ONNX export (dynamic batch and frames), made once per checkpoint, cached in the pack."""
+    """The tagger's ONNX export (dynamic batch and frames), made once per checkpoint, cached in the pack
+    and checked against the sha256 recorded when it was written each time it is asked for (a modified
+    export is made again).
+
+    :param pack: an installed tagger pack.
+    :returns: the path of a verified export.
+    :raises IntegrityError: the checkpoint itself was modified after it was installed.
+    """
+    return verified_export(lambda: _cached_tagger_onnx(pack))
+
+
+def _cached_tagger_onnx(pack: InstalledPack) -> Path:
+    """The export's path in the pack, exported first when it is missing."""
     config = CHECKPOINTS[TAGGER_PACKS[pack.spec.name]]
     files = {f["name"]: f for f in pack.manifest["files"]}
     checkpoint = next(pack.file(n) for n in files if n.endswith(".pt"))

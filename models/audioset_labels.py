@@ -6,7 +6,7 @@ import csv
 import difflib
 from pathlib import Path
 
-from avevents.daemon.errors import UnknownLabel
+from avevents.core.errors import UnknownLabel
 
 # What an editor usually wants marked, in AudioSet's own names (Speech and Silence come from the
 # built-in detectors, whose boundaries are sharper).

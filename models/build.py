@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import TAGGER_PACKS, VISION_PACKS, is_fusion_pack
+from .export import verified_export
 from .runners import RunnerError
 from .store import ModelStore
 
@@ -24,6 +25,16 @@ class BuildResult:
 
 
 def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=None) -> BuildResult:
+    """The pack's ONNX export (checked against its recorded sha256, made again when stale) and, where
+    TensorRT can run, its engine.
+
+    :param name: an installed pack with a network.
+    :param device: the GPU the engine is built for.
+    :param precision: ``fp16`` or ``fp32``.
+    :param progress: called with a line of text at each step.
+    :raises RunnerError: the pack has no network.
+    :raises IntegrityError: one of the pack's files was modified after it was installed.
+    """
     pack = ModelStore().require(name)
     if name in TAGGER_PACKS:
         from .audioset import MEL_INPUT, OUTPUTS, export_tagger_onnx
@@ -32,13 +43,14 @@ def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=N
     elif name in VISION_PACKS:
         from .vision import IMAGE_INPUT, OUTPUTS, export_vision_onnx
 
-        onnx, inputs, outputs, ranges = export_vision_onnx(pack), (IMAGE_INPUT,), OUTPUTS, VISION_RANGES
+        onnx = verified_export(lambda: export_vision_onnx(pack))
+        inputs, outputs, ranges = (IMAGE_INPUT,), OUTPUTS, VISION_RANGES
     elif is_fusion_pack(pack):
         from .fusion import OUTPUTS, FusionConfig
         from .fusion_pack import CONFIG_FILE, export_fusion_onnx, fusion_io
 
         inputs, ranges = fusion_io(FusionConfig.from_json(pack.file(CONFIG_FILE).read_text()))
-        onnx, outputs = export_fusion_onnx(pack), OUTPUTS
+        onnx, outputs = verified_export(lambda: export_fusion_onnx(pack)), OUTPUTS
     else:
         raise RunnerError(f"{name} has no network to build")
     if progress:

@@ -154,19 +154,23 @@ CHECKPOINTS: dict[str, MNConfig] = {"mn04_as": MN04, "mn10_as": MN10}
 def load_checkpoint(path, config: MNConfig = MN04, sha256: str | None = None) -> MNTagger:
     """A tagger in eval mode with the checkpoint at ``path`` loaded strictly (every key, every shape).
 
-    With ``sha256`` the file is verified first: a damaged or substituted file is never loaded.
+    :param path: the ``.pt`` file (tensors only: it is unpickled with ``weights_only=True``).
+    :param config: the width the checkpoint was trained at.
+    :param sha256: when given, the file is verified first: a damaged or substituted file is never loaded.
+    :raises ModelUnavailable: the file is missing.
+    :raises IntegrityError: its sha256 differs from ``sha256``.
     """
     from pathlib import Path
 
-    from avevents.daemon.errors import ModelUnavailable
+    from avevents.core.errors import ModelUnavailable
 
-    from .files import sha256_of
+    from .files import verify_file
 
     path = Path(path)
     if not path.is_file():
         raise ModelUnavailable(f"{config.name}: checkpoint missing at {path}")
-    if sha256 is not None and (actual := sha256_of(path)) != sha256:
-        raise ModelUnavailable(f"{config.name}: {path} has sha256 {actual}, expected {sha256}; re-download it")
+    if sha256 is not None:
+        verify_file(path, sha256, "fetch it again with `avevents models pull` (the pack that holds it)")
     state = torch.load(path, map_location="cpu", weights_only=True)
     model = MNTagger(config)
     model.load_state_dict(state, strict=True)

@@ -2,17 +2,23 @@
 
 A plan runs only on the GPU architecture, TensorRT version and precision it was built for, with the
 shape profile it was given, from the ONNX it was built from: all of that is the cache key. A plan whose
-key no longer matches, or that fails to deserialize, is rebuilt.
+key no longer matches, or that fails to deserialize, is rebuilt. The ``.json`` beside a plan also records
+the plan's sha256 when it was written; a plan that no longer matches it (or has no record) is stale too:
+it is removed and rebuilt (a plan is derived data, so nothing is lost and no user action is needed).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .files import sha256_of
+from .files import file_digest, forget_digest
+
+log = logging.getLogger(__name__)
+PLAN_SHA256 = "plan_sha256"  # the key in a plan's .json holding the plan's digest
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def key_for(
 ) -> EngineKey:
     if precision not in ("fp32", "fp16"):
         raise ValueError(f"precision must be fp32 or fp16, got {precision!r}")
-    return EngineKey(model, sha256_of(onnx_path), gpu_name, compute_capability, tensorrt_version, precision, profiles)
+    return EngineKey(model, file_digest(onnx_path), gpu_name, compute_capability, tensorrt_version, precision, profiles)
 
 
 class EngineCache:
@@ -64,18 +70,28 @@ class EngineCache:
         return self.folder / f"{key.model}-{key.digest()}.plan"
 
     def lookup(self, key: EngineKey) -> Path | None:
-        """The cached plan for exactly this key, or None (then build)."""
+        """The cached plan for exactly this key that still matches its recorded sha256, or None (then
+        build). A plan that does not match its record is removed."""
         path = self.plan_path(key)
-        return path if path.is_file() and path.with_suffix(".json").is_file() else None
+        if not path.is_file() or not path.with_suffix(".json").is_file():
+            return None
+        problem = _plan_problem(path)
+        if problem is not None:
+            log.warning("TensorRT engine %s is stale: %s; it will be rebuilt", path, problem)
+            self.invalidate(key)
+            return None
+        return path
 
     def store(self, key: EngineKey, plan: bytes) -> Path:
-        """Write atomically; plans of the same model with other keys are stale and removed."""
+        """Write atomically with the plan's sha256 in its ``.json``; plans of the same model with other
+        keys are stale and removed."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.plan_path(key)
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(plan)
         tmp.replace(path)
-        path.with_suffix(".json").write_text(json.dumps(asdict(key), indent=2))
+        record = {**asdict(key), PLAN_SHA256: hashlib.sha256(plan).hexdigest()}
+        path.with_suffix(".json").write_text(json.dumps(record, indent=2))
         for old in self.folder.glob(f"{key.model}-*.plan"):
             if old != path:
                 old.unlink(missing_ok=True)
@@ -87,3 +103,21 @@ class EngineCache:
         path = self.plan_path(key)
         path.unlink(missing_ok=True)
         path.with_suffix(".json").unlink(missing_ok=True)
+        forget_digest(path)
+
+
+def _plan_problem(path: Path) -> str | None:
+    """Why the plan at ``path`` must not be loaded (no record, modified), or None."""
+    try:
+        recorded = json.loads(path.with_suffix(".json").read_text()).get(PLAN_SHA256)
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if not isinstance(recorded, str):
+        return "no sha256 was recorded when it was built"
+    try:
+        actual = file_digest(path)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if actual != recorded:
+        return f"it was modified after it was built (sha256 {actual[:16]}..., recorded {recorded[:16]}...)"
+    return None

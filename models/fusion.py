@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 
 from .files import sha256_of
 

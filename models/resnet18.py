@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 
 from .pixels import PixelNorm
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,12 @@ only after every file is present with the right sha256: a killed or failed pull 
 loads. Downloads go to ``NAME.part`` and resume with an HTTP Range request. ``AVEVENTS_MODEL_MIRROR``
 names a local folder laid out like the store (``<pack>/<file>``) that is used instead of the network:
 offline machines and the tests point it at ``../shared/models``.
+
+Nothing in the store is trusted just because it is there: every name a manifest gives must stay inside
+its pack folder (no absolute path, no ``..``, no symlink out), else the pack is refused as unavailable
+with the reason; and ``InstalledPack.file`` checks a file's sha256 against the catalog's published
+digest (or the one recorded at install) each time a loader asks for it (see ``files.file_digest`` for
+what that costs).
 """
 
 from __future__ import annotations
@@ -21,11 +27,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from avevents.daemon.errors import AvEventsError, Cancelled, ModelUnavailable, UnknownModel
-from avevents.daemon.paths import user_dir
+from avevents.core.errors import Cancelled, DownloadFailed, ModelUnavailable, UnknownModel
+from avevents.core.paths import user_dir
 
 from .catalog import PACKS, PackFile, PackSpec
-from .files import sha256_of
+from .files import confined, sha256_of, verify_file
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -34,10 +40,6 @@ CHUNK = 1 << 16
 
 # (file name, bytes done, bytes total or 0 when unknown)
 ProgressFn = Callable[[str, int, int], None]
-
-
-class DownloadFailed(AvEventsError):
-    """The file could not be fetched or did not match its checksum."""
 
 
 def default_store_dir() -> Path:
@@ -56,7 +58,59 @@ class InstalledPack:
     manifest: dict
 
     def file(self, name: str) -> Path:
-        return self.path / name
+        """The pack's file ``name``, checked against its recorded sha256 before a loader opens it.
+
+        :param name: a file of the pack (as its manifest names it).
+        :returns: the file's path inside the pack folder.
+        :raises ModelUnavailable: not a file of this pack, outside its folder, or missing.
+        :raises IntegrityError: the file was modified after it was installed.
+        """
+        entry = next((f for f in self.manifest.get("files", []) if f.get("name") == name), None)
+        if entry is None:
+            raise ModelUnavailable(f"{name!r} is not a file of model pack {self.spec.name!r}")
+        path = _confined_file(self.path, name, self.spec.name)
+        return verify_file(path, self._recorded_sha256(entry), self.repair_hint())
+
+    def _recorded_sha256(self, entry: dict) -> str:
+        """The digest a file must have: the catalog's published one where there is one (a manifest edited
+        to match a changed file does not pass), else the one recorded at install."""
+        published = next((f.sha256 for f in self.spec.files if f.name == entry["name"] and f.sha256), None)
+        return published or entry["sha256"]
+
+    def repair_hint(self) -> str:
+        """What the user runs to get good files back (the tail of an integrity error)."""
+        name = self.spec.name
+        if self.manifest.get("origin") == LOCAL:
+            return f"retrain it (`avevents train ... --name {name}`) or delete it with `avevents models remove {name}`"
+        return f"run `avevents models pull {name}` to fetch it again (offline: `avevents models import {name} FILE`)"
+
+
+def _confined_file(folder: Path, name: str, pack: str) -> Path:
+    """``folder / name``, refused as ModelUnavailable when the name leads outside the pack folder."""
+    try:
+        confined(folder, name)
+    except ValueError as exc:
+        raise ModelUnavailable(f"model pack {pack!r} is refused: {exc}") from None
+    return folder / name
+
+
+def manifest_problem(folder: Path, manifest: dict) -> str | None:
+    """Why a manifest cannot be used (malformed, or a name outside ``folder``), or None when it is sound.
+
+    :param folder: the pack folder the manifest lies in.
+    :param manifest: the parsed ``manifest.json``.
+    """
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, list) or not files:
+        return "its manifest lists no files"
+    for entry in files:
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            return f"its manifest has a malformed file entry {entry!r}"
+        try:
+            confined(folder, entry.get("name"))
+        except ValueError as exc:
+            return f"its manifest is refused: {exc}"
+    return None
 
 
 def _spec(name: str, local: list[str] | None = None) -> PackSpec:
@@ -70,10 +124,10 @@ def _spec(name: str, local: list[str] | None = None) -> PackSpec:
     return PACKS[name]
 
 
-def _local_spec(manifest: dict) -> PackSpec:
-    """The spec of a pack made here, read back from its manifest."""
+def _local_spec(manifest: dict, name: str | None = None) -> PackSpec:
+    """The spec of a pack made here, read back from its manifest (``name``: its folder's name)."""
     return PackSpec(
-        name=manifest["name"],
+        name=name or manifest["name"],
         version=manifest.get("version", ""),
         task=manifest.get("task", ""),
         description=manifest.get("description", ""),
@@ -100,19 +154,35 @@ class ModelStore:
         return self.root / name
 
     def installed(self, name: str) -> InstalledPack | None:
+        """The installed pack ``name``, or None when it is not installed or its manifest is refused
+        (``problem`` says why; the warning is logged once per process).
+
+        :raises UnknownModel: neither a catalog pack nor a pack made here.
+        """
         manifest = self._manifest(name)
-        if name not in PACKS and manifest is not None and manifest.get("origin") == LOCAL:
-            return InstalledPack(_local_spec(manifest), self.pack_dir(name), manifest)
-        spec = _spec(name, self.local_names())
-        return InstalledPack(spec, self.pack_dir(name), manifest) if manifest is not None else None
+        local = name not in PACKS and manifest is not None and manifest.get("origin") == LOCAL
+        spec = None if local else _spec(name, self.local_names())
+        if manifest is None:
+            return None
+        problem = manifest_problem(self.pack_dir(name), manifest)
+        if problem is not None:
+            _warn_once(name, problem)
+            return None
+        return InstalledPack(spec or _local_spec(manifest, name), self.pack_dir(name), manifest)
+
+    def problem(self, name: str) -> str | None:
+        """Why pack ``name`` is present on disk but refused (its manifest), or None."""
+        manifest = self._manifest(name)
+        return None if manifest is None else manifest_problem(self.pack_dir(name), manifest)
 
     def _manifest(self, name: str) -> dict | None:
         if not name or "/" in name or "\\" in name or name.startswith("."):
             return None
         try:
-            return json.loads((self.pack_dir(name) / MANIFEST).read_text())
+            manifest = json.loads((self.pack_dir(name) / MANIFEST).read_text())
         except (OSError, ValueError):
             return None
+        return manifest if isinstance(manifest, dict) else None
 
     def local_names(self) -> list[str]:
         """Packs made on this machine (trained fusion models), not from the catalog."""
@@ -125,7 +195,16 @@ class ModelStore:
         )
 
     def require(self, name: str) -> InstalledPack:
+        """The installed pack ``name`` (what loaders use).
+
+        :raises ModelUnavailable: not installed, or refused (the reason and the fix in the message).
+        """
         pack = self.installed(name)
+        if pack is None and (problem := self.problem(name)) is not None:
+            raise ModelUnavailable(
+                f"model pack {name!r} is unavailable: {problem}; remove it (`avevents models remove {name}`) "
+                "and install it again"
+            )
         if pack is None:
             raise ModelUnavailable(
                 f"model pack {name!r} is not installed: run `avevents models pull {name}` "
@@ -134,9 +213,18 @@ class ModelStore:
         return pack
 
     def list(self) -> list[tuple[PackSpec, InstalledPack | None]]:
+        """Every catalog pack and every pack made here, each with its installed state (None: not
+        installed, or refused: then ``problem`` gives the reason, and a local pack's spec says it)."""
         catalog = [(spec, self.installed(name)) for name, spec in PACKS.items()]
-        local = [(pack.spec, pack) for pack in map(self.installed, self.local_names()) if pack is not None]
+        local = []
+        for name in self.local_names():
+            pack = self.installed(name)
+            local.append((pack.spec, pack) if pack is not None else (self._refused_spec(name), None))
         return catalog + local
+
+    def _refused_spec(self, name: str) -> PackSpec:
+        """A stand-in spec for a local pack whose manifest is refused: its name and why."""
+        return PackSpec(name, "", "", f"unavailable: {self.problem(name)}", "", "local", ())
 
     def install_local(
         self, name: str, version: str, task: str, files: list[Path], extra: dict | None = None, description: str = ""
@@ -152,7 +240,7 @@ class ModelStore:
         folder.mkdir(parents=True, exist_ok=True)
         entries = []
         for path in map(Path, files):
-            target = folder / path.name
+            target = _confined_file(folder, path.name, name)
             if path.resolve() != target.resolve():
                 tmp = folder / f".{path.name}.import"
                 shutil.copyfile(path, tmp)
@@ -309,6 +397,16 @@ class ModelStore:
                 raise DownloadFailed(
                     f"{name}: the connection closed at {done} of {total} bytes; run pull again to resume"
                 )
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def _warn_once(name: str, problem: str) -> None:
+    """Log a refused pack once per process (``installed`` is asked many times per request)."""
+    if (name, problem) not in _WARNED:
+        _WARNED.add((name, problem))
+        log.warning("model pack %s is unavailable: %s", name, problem)
 
 
 def _pump(src, dst, name: str, done: int, total: int, progress: ProgressFn | None, cancel) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 
 PREFERRED_BATCHES = (8, 16, 32)
 # ONNX TensorProto element types -> Triton's ModelConfig data types

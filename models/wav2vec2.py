@@ -9,7 +9,7 @@ import logging
 import numpy as np
 import torch
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 
 from .store import InstalledPack
 

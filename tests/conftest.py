@@ -246,8 +246,8 @@ def models():
 @pytest.fixture(scope="session")
 def run_detect(models):
     """In-process detection with the product's pipeline."""
+    from avevents.core.results import DetectOptions
     from avevents.daemon.pipeline import detect
-    from avevents.daemon.results import DetectOptions
 
     def run(path, **options):
         return detect(str(path), DetectOptions(**options), models)

@@ -3,6 +3,7 @@ claps, shots and cuts), written to real containers with PyAV."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 from dataclasses import dataclass, field
@@ -238,3 +239,107 @@ def speech_and_music_soundtrack(rate: int, seed: int = 2) -> tuple[np.ndarray, C
     t.cursor += 2.0
     t.music("music_house_loop01.flac", 6.0)
     return t.finish()
+
+
+def write_small_clip(
+    path: Path,
+    *,
+    video_codec: str | None = "libx264",
+    audio_codec: str | None = "aac",
+    seconds: float = 1.5,
+    size: tuple[int, int] = (64, 48),
+    frame_rate: int = 25,
+    sample_rate: int = 16000,
+    seed: int = 0,
+) -> Clip:
+    """A short clip in the codecs asked (``None`` leaves that stream out): two shots with a hard cut
+    halfway and a clap over quiet noise. Small on purpose: fuzzing derives hundreds of files from it.
+
+    :param path: the file to write; its suffix chooses the container.
+    :returns: the clip, with the cut and the clap where they were put.
+    """
+    rng = np.random.default_rng(seed)
+    frames = None
+    total = int(seconds * frame_rate)
+    if video_codec is not None:
+        half = total // 2
+        shots = [synth.shot_frames(0, half, *size, rng), synth.shot_frames(1, total - half, *size, rng, half)]
+        frames = itertools.chain(*shots)
+    audio = None
+    if audio_codec is not None:
+        audio = synth.noise_floor(rng, int(seconds * sample_rate), -50.0)
+        clap = synth.clap(rng, sample_rate)
+        at = int(seconds * sample_rate / 3)
+        audio[at : at + len(clap)] += clap[: len(audio) - at]
+        audio = np.clip(audio, -1, 1).astype(np.float32)
+    write_media(
+        path,
+        frames=frames,
+        frame_rate=frame_rate,
+        audio=audio,
+        sample_rate=sample_rate,
+        video_codec=video_codec or "libx264",
+        audio_codec=audio_codec or "aac",
+        video_options={"preset": "ultrafast"} if video_codec == "libx264" else None,
+    )
+    return Clip(
+        path,
+        cuts=[total // 2 / frame_rate] if video_codec else [],
+        transients=[round(seconds / 3, 3)] if audio_codec else [],
+        duration=seconds,
+    )
+
+
+def _copy_packets(source: Path, output: av.container.OutputContainer, seconds: float | None) -> None:
+    """Stream-copy the audio and video packets of ``source`` (those before ``seconds``) into ``output``."""
+    with av.open(str(source)) as inp:
+        streams = [s for s in inp.streams if s.type in ("audio", "video")]
+        copies = {s.index: output.add_stream_from_template(s) for s in streams}
+        for packet in inp.demux(streams):
+            if packet.dts is None:  # the demuxer's end-of-stream marker
+                continue
+            if seconds is not None and packet.pts is not None and packet.pts * packet.time_base >= seconds:
+                continue  # not break: the other stream may still have packets before the cut
+            packet.stream = copies[packet.stream.index]
+            output.mux(packet)
+
+
+def cut_real_clip(source: Path, path: Path, seconds: float) -> Path:
+    """The first ``seconds`` of a real recording, stream-copied (no re-encoding) into ``path``.
+
+    :returns: ``path``.
+    """
+    with av.open(str(path), "w") as output:
+        _copy_packets(source, output, seconds)
+    return path
+
+
+class _PipeWriter(io.RawIOBase):
+    """A file that cannot seek, as a pipe is: muxers then cannot go back to write a duration or an index."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, data) -> int:
+        return self.raw.write(data)
+
+
+def write_piped_mkv(source: Path, path: Path, seconds: float | None = None) -> Path:
+    """``source`` remuxed to Matroska as ``ffmpeg ... -f matroska pipe:1 > path`` writes it: no duration
+    and no cues, like a recording still being written.
+
+    :returns: ``path``.
+    """
+    with open(path, "wb") as raw:
+        output = av.open(_PipeWriter(raw), "w", format="matroska")
+        try:
+            _copy_packets(source, output, seconds)
+        finally:
+            output.close()
+    return path

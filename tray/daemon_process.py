@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from avevents.daemon.paths import DaemonInfo, config_dir
+from avevents.core.paths import DaemonInfo, config_dir
 
 LOG_NAME = "daemon.log"
 

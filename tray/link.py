@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
+from avevents.core.errors import AvEventsError, Cancelled, DaemonUnavailable
 from avevents.daemon.client import DaemonClient
-from avevents.daemon.errors import AvEventsError, Cancelled, DaemonUnavailable
 
 from .state import TrayState, tray_state
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from avevents.daemon.errors import AvEventsError
-
-
-class TrayUnavailable(AvEventsError):
-    """PySide6 is not installed."""
+from avevents.core.errors import TrayUnavailable
 
 
 def require_qt() -> None:

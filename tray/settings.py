@@ -12,7 +12,7 @@ import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from avevents.daemon.paths import config_dir
+from avevents.core.paths import config_dir
 
 SETTINGS_FILE = "tray.json"
 

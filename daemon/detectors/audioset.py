@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions
 from avevents.models.audioset import AudioSetTagger
 from avevents.models.mel import FRAMES_PER_SECOND, SAMPLE_RATE, StreamingLogMel
 
 from ..media.decode import AudioBlock
 from ..postprocess import ScoreTrack
-from ..results import GridTrack, LabelOptions
 from .base import Detector, DetectorSpec
 
 WINDOW_SECONDS = 2.0

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions, MediaInfo
 from avevents.models.vision import VisionEncoder
 
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
-from ..results import GridTrack, LabelOptions, MediaInfo
 from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
 from .base import Detector, DetectorSpec
 from .slots import PictureBatches

@@ -11,9 +11,10 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from avevents.core.results import GridTrack, LabelOptions, MediaInfo
+
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import PointCandidates, ScoreTrack
-from ..results import GridTrack, LabelOptions, MediaInfo
 
 if TYPE_CHECKING:
     from ..residency import ResidentModels

@@ -13,9 +13,10 @@ from collections import deque
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions
+
 from ..media.decode import VideoFrame
 from ..postprocess import PointCandidates
-from ..results import GridTrack, LabelOptions
 from .base import Detector, DetectorSpec
 
 NEIGHBOURS = 2  # frames each side that set the local level of change ...

@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions, MediaInfo
 from avevents.models.fusion_pack import FusionModel
 from avevents.models.mel import SAMPLE_RATE
 
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
-from ..results import GridTrack, LabelOptions, MediaInfo
 from .audioset import DEFAULTS, HOP_SECONDS
 from .base import Detector, DetectorSpec
 from .features import FeatureCollector

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import ModelUnavailable, UnknownLabel, UnknownPack
+from avevents.core.errors import ModelUnavailable, UnknownLabel, UnknownPack
+
 from .base import Detector
 from .cuts import CutDetector
 from .silence import SilenceDetector

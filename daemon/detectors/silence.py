@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions
+
 from ..media.decode import AudioBlock
 from ..postprocess import ScoreTrack
-from ..results import GridTrack, LabelOptions
 from .base import Detector, DetectorSpec
 from .levels import LevelMeter, loud_reference, noise_floor
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from avevents.core.results import GridTrack, LabelOptions
 from avevents.models import silero_vad
 
 from ..media.decode import AudioBlock
 from ..postprocess import ScoreTrack
-from ..results import GridTrack, LabelOptions
 from .base import Detector, DetectorSpec
 
 STEP = silero_vad.WINDOW / silero_vad.SAMPLE_RATE

@@ -9,11 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avevents.daemon.errors import AvEventsError
-
-
-class RunnerError(AvEventsError):
-    """Bad input for a network, or a backend that cannot run."""
+from avevents.core.errors import RunnerError
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 
 log = logging.getLogger(__name__)
 

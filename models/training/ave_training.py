@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 
 from ..fusion import FusionConfig, ModalityAttentionFusion
 from .ave import SEGMENTS, AveDataset

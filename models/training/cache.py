@@ -35,8 +35,8 @@ def video_features(
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached = cache_dir / f"{_key(path, audio_encoder, video_encoder, segment_seconds)}.npz"
     if cached.is_file():
-        data = np.load(cached)
-        audio, video, present = data["audio"], data["video"], data["present"]
+        with np.load(cached, allow_pickle=False) as data:  # plain arrays only: never unpickle a cache file
+            audio, video, present = data["audio"], data["video"], data["present"]
     else:
         features = extract_features(path, models, audio_encoder, video_encoder).regrouped(segment_seconds)
         audio, video, present = features.audio, features.video, features.present

@@ -1,12 +1,18 @@
 """The training loop for whole sequences (AVE videos: 10 one-second segments each): multi-task loss
 (segment classification + event start/end regression, CE + 0.3 x L1, as in the seeds), Adam with a step
 learning-rate schedule, early stopping on validation segment accuracy, the best checkpoint kept, and a
-checkpoint every epoch so an interrupted run resumes where it stopped."""
+checkpoint every epoch so an interrupted run resumes where it stopped.
+
+Checkpoints hold only tensors and plain values (dicts, lists, numbers, strings) and are read back with
+``torch.load(weights_only=True)``: a ``last.pt`` is a file in a work folder anyone may have handed over,
+and unpickling anything else could run code. A file that needs more is refused, never loaded."""
 
 from __future__ import annotations
 
 import json
 import logging
+import pickle
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,11 +21,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from avevents.core.errors import InvalidRequest
+
 from ..fusion import FusionConfig, ModalityAttentionFusion
 from ..fusion_training import TrainOptions, augment, single_modality_loss
 
 log = logging.getLogger(__name__)
 LAST, BEST = "last.pt", "best.pt"
+RESUME_KEYS = ("model", "optimiser", "schedule", "history", "best", "epoch")
+# What a checkpoint may hold: what weights_only=True unpickles (OrderedDict and tuple are dict and list).
+PLAIN = (str, int, float, bool, type(None), torch.Tensor)
 
 
 @dataclass
@@ -94,10 +105,8 @@ def fit(
     best = {"accuracy": -1.0, "epoch": -1, "state": None}
     start_epoch = 0
     if resume and work_dir is not None and (work_dir / LAST).is_file():
-        saved = torch.load(work_dir / LAST, map_location="cpu", weights_only=False)
-        model.load_state_dict(saved["model"])
-        optimiser.load_state_dict(saved["optimiser"])
-        schedule.load_state_dict(saved["schedule"])
+        saved = read_checkpoint(work_dir / LAST)
+        _restore(work_dir / LAST, saved, model, optimiser, schedule)
         history, best, start_epoch = saved["history"], saved["best"], saved["epoch"] + 1
         rng = np.random.default_rng(options.seed + start_epoch)
         log.info("resuming at epoch %d (best %.3f at %d)", start_epoch, best["accuracy"], best["epoch"])
@@ -172,7 +181,76 @@ def _optimiser_to(optimiser: torch.optim.Optimizer, device: torch.device) -> Non
                 state[key] = value.to(device)
 
 
+def read_checkpoint(path: Path) -> dict:
+    """A resumable checkpoint written by ``fit``, unpickled with ``weights_only=True``.
+
+    :param path: a ``last.pt``.
+    :returns: its payload (the ``RESUME_KEYS``).
+    :raises InvalidRequest: (one line) the file holds anything but tensors and plain values (a crafted
+        file: nothing of it runs), is damaged, or lacks what a resume needs.
+    """
+    hint = f"delete {path} to train from the start, or run without --resume"
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise InvalidRequest(
+            f"{path} is refused: it holds {_forbidden(exc)}, not only tensors and plain values "
+            f"(nothing of it was run); {hint}"
+        ) from None
+    except (OSError, EOFError, RuntimeError, ValueError) as exc:
+        raise InvalidRequest(f"{path} is not a readable checkpoint ({_first_line(exc)}); {hint}") from None
+    if not isinstance(saved, dict) or any(k not in saved for k in RESUME_KEYS):
+        raise InvalidRequest(f"{path} is not a training checkpoint (needs {', '.join(RESUME_KEYS)}); {hint}")
+    if not isinstance(saved["epoch"], int) or not isinstance(saved["history"], list):
+        raise InvalidRequest(f"{path}: its epoch or history is malformed; {hint}")
+    return saved
+
+
+def _forbidden(exc: Exception) -> str:
+    """The object a refused pickle wanted to build, from torch's (long) message."""
+    found = re.search(r"Unsupported (?:global|operand)[^:]*: (?:GLOBAL )?([^\s]+)", str(exc))
+    return f"a call of {found.group(1).rstrip('.')}" if found else "objects of other types"
+
+
+def _restore(path: Path, saved: dict, model, optimiser, schedule) -> None:
+    """Put a checkpoint's states back; a checkpoint of another network is refused in one line."""
+    try:
+        model.load_state_dict(saved["model"])
+        optimiser.load_state_dict(saved["optimiser"])
+        schedule.load_state_dict(saved["schedule"])
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidRequest(
+            f"{path} was written for another network or run ({_first_line(exc)}); train without --resume"
+        ) from None
+
+
+def _first_line(exc: Exception) -> str:
+    """An exception in one line (torch's messages run over many)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def check_plain(value, where: str = "checkpoint") -> None:
+    """Refuse, before it is written, anything ``weights_only=True`` would refuse when read back.
+
+    :param value: a payload for ``torch.save``.
+    :param where: the path to ``value`` inside the payload (for the message).
+    :raises TypeError: ``value`` holds something other than tensors, dicts, lists, tuples and plain values.
+    """
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str | int):
+                raise TypeError(f"{where} has a key of type {type(key).__name__}")
+            check_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_plain(item, f"{where}[{i}]")
+    elif not isinstance(value, PLAIN) or isinstance(value, np.generic):
+        raise TypeError(f"{where} is a {type(value).__name__}: store it as plain numbers, text or JSON beside")
+
+
 def _save(path: Path, payload: dict) -> None:
+    check_plain(payload)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)

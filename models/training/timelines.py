@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 
 from .cache import video_features
 

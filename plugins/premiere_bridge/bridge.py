@@ -15,7 +15,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from avevents.daemon.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest
 from avevents.plugins.resolve.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.scope import merge_requests
 

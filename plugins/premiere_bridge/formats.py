@@ -8,11 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from avevents.daemon.errors import AvEventsError, InvalidRequest
-
-
-class TimelineUnreadable(AvEventsError):
-    """The input is not a timeline the adapters can read (or a needed adapter is missing)."""
+from avevents.core.errors import AvEventsError, InvalidRequest, TimelineUnreadable
 
 
 @dataclass(frozen=True)

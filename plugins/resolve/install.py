@@ -17,18 +17,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from avevents.daemon.errors import AvEventsError
-from avevents.daemon.paths import config_dir
+from avevents.core.errors import InstallError
+from avevents.core.paths import config_dir
 
 log = logging.getLogger(__name__)
 RECORD = "resolve-install.json"
 PAGES = ("Edit", "Utility")
 SCRIPTS = {"Detect events (avevents).py": "detect", "Clear avevents markers.py": "clear"}
 HEADER = "# avevents launcher"
-
-
-class InstallError(AvEventsError):
-    """The scripts folder cannot be written (rights, no Resolve install for --system)."""
 
 
 def scripts_root(scope: str = "user", platform: str = sys.platform, env: dict | None = None) -> Path:

@@ -8,8 +8,8 @@ mode (``avevents resolve detect``) uses it directly.
 
 from __future__ import annotations
 
+from avevents.core.errors import Cancelled, DaemonUnavailable
 from avevents.daemon.batch import DaemonBatch
-from avevents.daemon.errors import Cancelled, DaemonUnavailable
 
 from .link import LinkError
 

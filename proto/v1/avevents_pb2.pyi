@@ -222,7 +222,7 @@ class GetStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class Status(_message.Message):
-    __slots__ = ("version", "pid", "address", "uptime_seconds", "running_jobs", "queued_jobs", "max_queued_jobs", "max_running_jobs", "loaded_models", "completed_jobs", "failed_jobs", "rss_bytes")
+    __slots__ = ("version", "pid", "address", "uptime_seconds", "running_jobs", "queued_jobs", "max_queued_jobs", "max_running_jobs", "loaded_models", "completed_jobs", "failed_jobs", "rss_bytes", "ready", "loading_models")
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
@@ -235,6 +235,8 @@ class Status(_message.Message):
     COMPLETED_JOBS_FIELD_NUMBER: _ClassVar[int]
     FAILED_JOBS_FIELD_NUMBER: _ClassVar[int]
     RSS_BYTES_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
+    LOADING_MODELS_FIELD_NUMBER: _ClassVar[int]
     version: str
     pid: int
     address: str
@@ -247,14 +249,16 @@ class Status(_message.Message):
     completed_jobs: int
     failed_jobs: int
     rss_bytes: int
-    def __init__(self, version: _Optional[str] = ..., pid: _Optional[int] = ..., address: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., running_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., max_queued_jobs: _Optional[int] = ..., max_running_jobs: _Optional[int] = ..., loaded_models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., completed_jobs: _Optional[int] = ..., failed_jobs: _Optional[int] = ..., rss_bytes: _Optional[int] = ...) -> None: ...
+    ready: bool
+    loading_models: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, version: _Optional[str] = ..., pid: _Optional[int] = ..., address: _Optional[str] = ..., uptime_seconds: _Optional[float] = ..., running_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., max_queued_jobs: _Optional[int] = ..., max_running_jobs: _Optional[int] = ..., loaded_models: _Optional[_Iterable[_Union[ModelInfo, _Mapping]]] = ..., completed_jobs: _Optional[int] = ..., failed_jobs: _Optional[int] = ..., rss_bytes: _Optional[int] = ..., ready: _Optional[bool] = ..., loading_models: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListModelsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class ModelInfo(_message.Message):
-    __slots__ = ("name", "version", "pack", "task", "labels", "available", "loaded", "device", "memory_bytes", "source", "licence", "detail", "size_bytes")
+    __slots__ = ("name", "version", "pack", "task", "labels", "available", "loaded", "device", "memory_bytes", "source", "licence", "detail", "size_bytes", "loading")
     NAME_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PACK_FIELD_NUMBER: _ClassVar[int]
@@ -268,6 +272,7 @@ class ModelInfo(_message.Message):
     LICENCE_FIELD_NUMBER: _ClassVar[int]
     DETAIL_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOADING_FIELD_NUMBER: _ClassVar[int]
     name: str
     version: str
     pack: str
@@ -281,7 +286,8 @@ class ModelInfo(_message.Message):
     licence: str
     detail: str
     size_bytes: int
-    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., pack: _Optional[str] = ..., task: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., loaded: _Optional[bool] = ..., device: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., source: _Optional[str] = ..., licence: _Optional[str] = ..., detail: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    loading: bool
+    def __init__(self, name: _Optional[str] = ..., version: _Optional[str] = ..., pack: _Optional[str] = ..., task: _Optional[str] = ..., labels: _Optional[_Iterable[str]] = ..., available: _Optional[bool] = ..., loaded: _Optional[bool] = ..., device: _Optional[str] = ..., memory_bytes: _Optional[int] = ..., source: _Optional[str] = ..., licence: _Optional[str] = ..., detail: _Optional[str] = ..., size_bytes: _Optional[int] = ..., loading: _Optional[bool] = ...) -> None: ...
 
 class ListModelsResponse(_message.Message):
     __slots__ = ("models", "default_pack")

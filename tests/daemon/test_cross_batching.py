@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
+from avevents.core.results import DetectOptions
 from avevents.daemon.batch import DaemonBatch, LocalBatch
 from avevents.daemon.pipeline import detect
 from avevents.daemon.residency import ResidentModels
-from avevents.daemon.results import DetectOptions
 
 from ..conftest import start_daemon
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from avevents.core.results import DetectOptions
 from avevents.daemon.pipeline import detect
 from avevents.daemon.residency import ResidentModels
-from avevents.daemon.results import DetectOptions
 
 LABELS = ("Laughter", "Applause", "Speech", "Dog", "Cat")
 

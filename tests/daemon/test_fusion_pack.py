@@ -13,10 +13,10 @@ import pytest
 import torch
 from PIL import Image
 
+from avevents.core.results import DetectOptions
 from avevents.daemon.detectors.features import extract_features
 from avevents.daemon.media.writer import write_media
 from avevents.daemon.residency import ResidentModels
-from avevents.daemon.results import DetectOptions
 from avevents.models.fusion import FusionConfig
 from avevents.models.fusion_pack import install_fusion_pack
 from avevents.models.fusion_training import TrainOptions, train_fusion

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from avevents.daemon.errors import Cancelled, UnknownJob
-from avevents.daemon.results import DetectOptions
+from avevents.core.errors import Cancelled, UnknownJob
+from avevents.core.results import DetectOptions
 
 from ..conftest import start_daemon
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from avevents.daemon import errors
+from avevents.core import errors
 
 from ..conftest import start_daemon
 from ..media_factory import SHARED, shared_or_skip

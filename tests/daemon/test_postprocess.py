@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from avevents.core.results import DetectOptions, LabelOptions
 from avevents.daemon.postprocess import PointCandidates, ScoreTrack, hysteresis, points_to_ranges, track_to_ranges
-from avevents.daemon.results import DetectOptions, LabelOptions
 
 
 def test_hysteresis_opens_high_and_closes_low():

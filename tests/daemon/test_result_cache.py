@@ -4,15 +4,18 @@ again; entries are evicted least-recently-used past the limit, a damaged one is 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 
+import numpy as np
 import pytest
 
 from avevents.cli.main import main as cli
-from avevents.daemon import pipeline
-from avevents.daemon.result_cache import ResultCache
-from avevents.daemon.results import LabelOptions
+from avevents.core.results import GridTrack, LabelOptions
+from avevents.daemon import pipeline, result_cache
+from avevents.daemon.postprocess import ScoreTrack
+from avevents.daemon.result_cache import CachedAnalysis, ResultCache
 
 
 @pytest.fixture
@@ -83,3 +86,115 @@ def test_eviction_damage_and_the_cli(cache_on, tmp_path, capsys, run_detect, spe
     assert "3 entries" in capsys.readouterr().out
     assert cli(["cache", "clear"]) == 0 and "removed 3" in capsys.readouterr().out
     assert ResultCache().entries() == []
+
+
+def _cache_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == result_cache.__name__ and r.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize("blocker", ["file above the folder", "files where its subfolders go"])
+def test_a_cache_that_cannot_be_written_never_fails_an_analysis(blocker, cache_on, run_detect, speech_clip, tmp_path,
+                                                                monkeypatch, caplog):  # fmt: skip
+    if blocker == "file above the folder":  # mkdir fails even for root, unlike chmod
+        (tmp_path / "plain-file").write_text("not a folder")
+        root = tmp_path / "plain-file" / "cache"
+    else:
+        root = tmp_path / "blocked"
+        root.mkdir()
+        for prefix in range(256):
+            (root / f"{prefix:02x}").write_text("in the way")
+    monkeypatch.setenv("AVEVENTS_CACHE_DIR", str(root))
+    plain = run_detect(speech_clip.path, labels=("Speech", "Silence"), use_cache=False)
+    caplog.set_level(logging.WARNING, logger=result_cache.__name__)
+    first = run_detect(speech_clip.path, labels=("Speech", "Silence"))
+    assert _events(first) == _events(plain) and first.grid == plain.grid
+    warnings = _cache_warnings(caplog)
+    assert any("cannot be written" in w for w in warnings) and len(warnings) <= 2  # a write, maybe a read
+    caplog.clear()
+    again = run_detect(speech_clip.path, labels=("Speech", "Silence"))
+    assert _events(again) == _events(plain) and len(cache_on) == 3  # every analysis ran
+    assert _cache_warnings(caplog) == []  # once per folder, not on every analysis
+    assert ResultCache().entries() == [] and ResultCache().size() == 0 and ResultCache().clear() == 0
+
+
+def test_truncated_and_garbage_entries_are_misses(cache_on, run_detect, speech_clip, caplog):
+    labels = ("Speech", "Silence", "Transient")
+    first = run_detect(speech_clip.path, labels=labels)
+    truncated, empty, bad_meta = sorted(ResultCache().entries())
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    empty.write_bytes(b"")
+    with open(bad_meta, "wb") as fh:  # a valid npz whose metadata is not this format's
+        np.savez(fh, meta=np.frombuffer(b'{"outputs": [{"kind": "track"}]}', dtype=np.uint8))
+    caplog.set_level(logging.WARNING, logger=result_cache.__name__)
+    again = run_detect(speech_clip.path, labels=labels)
+    assert _events(again) == _events(first)
+    assert len(cache_on) == 2 and len(cache_on[-1]) == 3  # all three analysed again
+    assert any("unreadable" in w for w in _cache_warnings(caplog))
+    assert len(ResultCache().entries()) == 3  # and stored anew
+    third = run_detect(speech_clip.path, labels=labels)
+    assert len(cache_on) == 2 and _events(third) == _events(first)
+
+
+def _entry(label: str = "Speech") -> CachedAnalysis:
+    track = ScoreTrack(label, 0.0, 0.5, 1.0, np.linspace(0, 1, 50, dtype=np.float32))
+    return CachedAnalysis([track], GridTrack("speech", "audio", 0.5, 1.0, 16000), ["a warning"])
+
+
+def test_temp_files_are_never_entries_and_only_stale_ones_go(tmp_path):
+    cache = ResultCache(tmp_path, max_bytes=1 << 20)
+    key = ResultCache.key("f", "speech", [], (0.0, 1.0), {})
+    assert cache.put(key, _entry())
+    folder = cache.entries()[0].parent
+    fresh = folder / f".{key}.1.2.ab.tmp"
+    stale = folder / f".{key}.3.4.cd.tmp"
+    legacy = folder / f".{key}.5.tmp.npz"  # an older version's temp name
+    for temp in (fresh, stale, legacy):
+        temp.write_bytes(b"half written")
+    for temp in (stale, legacy):
+        os.utime(temp, (1, 1))
+    assert cache.entries() == [folder / f"{key}.npz"]
+    assert cache.size() == (folder / f"{key}.npz").stat().st_size
+    assert cache.evict() == 0
+    assert fresh.exists() and not stale.exists() and not legacy.exists()  # a live writer's temp is kept
+    assert cache.get(key).warnings == ["a warning"]
+
+
+def test_odd_things_at_an_entrys_name_are_misses(tmp_path):
+    cache = ResultCache(tmp_path, max_bytes=0)
+    key = ResultCache.key("f", "speech", [], (0.0, 1.0), {})
+    path = cache._path(key)
+    path.mkdir(parents=True)  # a folder where the entry goes
+    assert cache.get(key) is None and not cache.put(key, _entry()) and path.is_dir()
+    path.rmdir()
+    os.mkfifo(path)  # a pipe: reading it must not hang
+    assert cache.get(key) is None and path.exists()
+    assert cache.evict() == 0 and cache.entries() == []
+
+
+def test_an_entry_replaced_while_a_damaged_one_is_read_is_kept(tmp_path, monkeypatch):
+    cache = ResultCache(tmp_path, max_bytes=1 << 20)
+    key = ResultCache.key("f", "speech", [], (0.0, 1.0), {})
+    path = cache._path(key)
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as fh:  # an npz, but not of this format
+        np.savez(fh, meta=np.frombuffer(b"[]", dtype=np.uint8))
+    real_decode = result_cache._decode
+
+    def replaced_meanwhile(data):  # another process writes a good entry while this one reads the bad
+        ResultCache(tmp_path, max_bytes=1 << 20).put(key, _entry("Music"))
+        raise ValueError("damaged")
+
+    monkeypatch.setattr(result_cache, "_decode", replaced_meanwhile)
+    assert cache.get(key) is None
+    monkeypatch.setattr(result_cache, "_decode", real_decode)
+    assert cache.get(key).outputs[0].label == "Music"
+
+
+def test_odd_settings_and_media_leave_the_cache_off_or_default(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("AVEVENTS_CACHE_MAX_MB", "lots")
+    caplog.set_level(logging.WARNING, logger=result_cache.__name__)
+    assert ResultCache(tmp_path).max_bytes == result_cache.DEFAULT_MAX_MB << 20
+    assert any("AVEVENTS_CACHE_MAX_MB" in w for w in _cache_warnings(caplog))
+    os.mkfifo(tmp_path / "pipe")
+    assert result_cache.file_identity(str(tmp_path / "pipe")) is None  # never read: it would hang or consume
+    assert result_cache.file_identity(str(tmp_path / "missing")) is None

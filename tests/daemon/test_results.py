@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from avevents.core.errors import InvalidRequest
+from avevents.core.results import DetectOptions, LabelOptions
 from avevents.daemon import convert
-from avevents.daemon.errors import InvalidRequest
-from avevents.daemon.results import DetectOptions, LabelOptions
 
 DETECTOR = LabelOptions(threshold=0.4, release_threshold=0.2, min_event_seconds=1.0, merge_gap_seconds=0.5)
 

@@ -14,8 +14,9 @@ import time
 import grpc
 import pytest
 
-from avevents.daemon import errors
-from avevents.daemon.results import DetectOptions
+from avevents.core import errors
+from avevents.core.results import DetectOptions
+from avevents.daemon.rpc_errors import status_code
 
 from ..conftest import start_daemon
 
@@ -76,7 +77,7 @@ def test_bad_files_get_precise_errors(daemon, bad_files, name, error, code, word
     with daemon.client() as client:
         with pytest.raises(error) as info:
             client.detect(bad_files / name)
-        assert words in str(info.value) and error.code == code
+        assert words in str(info.value) and status_code(error) == code
         assert client.healthy()  # the daemon keeps serving
 
 

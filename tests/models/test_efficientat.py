@@ -49,7 +49,7 @@ def test_reference_top3_within_0_01(tagger, labels, name):
 
 
 def test_checkpoint_is_verified_before_loading(tmp_path):
-    from avevents.daemon.errors import ModelUnavailable
+    from avevents.core.errors import ModelUnavailable
 
     bad = tmp_path / "mn04.pt"
     bad.write_bytes(b"not a checkpoint")

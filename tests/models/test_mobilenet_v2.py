@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 from avevents.models.export import export_onnx
 from avevents.models.mobilenet_v2 import IMAGE_SIZE, load_tflite, preprocess
 

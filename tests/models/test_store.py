@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import pytest
 
-from avevents.daemon.errors import ModelUnavailable, UnknownModel
+from avevents.core.errors import ModelUnavailable, UnknownModel
 from avevents.models import catalog
 from avevents.models.store import DownloadFailed, ModelStore
 

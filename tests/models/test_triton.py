@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from avevents.cli.main import main as cli
-from avevents.daemon.results import DetectOptions
+from avevents.core.results import DetectOptions
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
 from avevents.models.runners.triton_runner import TritonRunner

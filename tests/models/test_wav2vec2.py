@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from avevents.daemon.errors import ModelUnavailable
+from avevents.core.errors import ModelUnavailable
 
 transformers = pytest.importorskip("transformers", reason="the Wav2Vec2 encoder needs the wav2vec2 extra")
 

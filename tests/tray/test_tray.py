@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from avevents.daemon.errors import Cancelled
-from avevents.daemon.results import DetectOptions
+from avevents.core.errors import Cancelled
+from avevents.core.results import DetectOptions
 from avevents.tray.state import tray_state
 
 from ..conftest import isolated_env, start_daemon, stop_daemon_in
@@ -215,7 +215,7 @@ def test_tray_starts_the_daemon_notices_it_die_and_reconnects(qtbot, tmp_path, m
         assert tray.link.state.name in ("starting", "stopped")
         qtbot.waitUntil(lambda: tray.link.state.name == "idle", timeout=60000)
         assert "idle" in tray.window.state_label.text()
-        from avevents.daemon.paths import DaemonInfo
+        from avevents.core.paths import DaemonInfo
 
         os.kill(DaemonInfo.read().pid, signal.SIGKILL)  # gone mid-session, without cleaning up
         qtbot.waitUntil(lambda: tray.link.state.name in ("stopped", "error"), timeout=10000)

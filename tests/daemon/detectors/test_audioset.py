@@ -6,8 +6,8 @@ import os
 
 import pytest
 
+from avevents.core.errors import UnknownLabel
 from avevents.daemon.detectors import registry
-from avevents.daemon.errors import UnknownLabel
 from avevents.daemon.media.writer import write_media
 from avevents.models.store import ModelStore
 
@@ -95,7 +95,7 @@ def test_daemon_serves_the_audioset_pack(tagger_store, music_clip):
     d = start_daemon()
     try:
         with d.client() as client:
-            from avevents.daemon.results import DetectOptions
+            from avevents.core.results import DetectOptions
 
             result = client.detect(music_clip.path, DetectOptions(labels=("Music",)))
             assert result.pack == "audioset" and _ranges(result, "Music")

@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from avevents.daemon.errors import MediaError
+from avevents.core.errors import MediaError
 from avevents.daemon.media.decode import AudioBlock, DecodeSettings, VideoFrame, decode
 from avevents.daemon.media.probe import probe
 from avevents.daemon.media.writer import write_media

@@ -14,8 +14,8 @@ import opentimelineio as otio
 import pytest
 
 from avevents.cli.main import main as cli
+from avevents.core.errors import InvalidRequest
 from avevents.daemon.batch import DaemonBatch
-from avevents.daemon.errors import InvalidRequest
 from avevents.plugins.premiere_bridge.bridge import BridgeOptions, add_event_markers
 from avevents.plugins.premiere_bridge.formats import FORMATS, TimelineUnreadable, read_timeline, write_timeline
 from avevents.plugins.premiere_bridge.markers import is_own

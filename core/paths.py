@@ -17,17 +17,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import AvEventsError
+from .errors import AvEventsError, UnsafeDirectory
 
 SOCKET_NAME = "avevents.sock"
 LOCK_NAME = "daemon.lock"
 INFO_NAME = "daemon.json"
 TOKEN_NAME = "token"
 MAX_UNIX_PATH = 100  # AF_UNIX paths are limited to ~104-108 bytes depending on the OS
-
-
-class UnsafeDirectory(AvEventsError):
-    """A per-user directory is owned by someone else or open to others."""
 
 
 def _private_dir(path: Path) -> Path:
@@ -175,6 +171,15 @@ class SingleInstanceLock:
             fh.close()
             return False
         self._fh = fh
+        return True
+
+    def is_held(self) -> bool:
+        """True while a daemon holds the lock (it may still be starting: no discovery file yet)."""
+        if not self.path.exists():
+            return False
+        if self.acquire():  # free: nobody serves; let it go at once
+            self.release()
+            return False
         return True
 
     def release(self) -> None:

@@ -190,3 +190,14 @@ class DetectResult:
     video_analysis_fps: float = 0.0
     warnings: list[str] = field(default_factory=list)
     elapsed_seconds: float = 0.0
+
+
+@dataclass
+class ProgressUpdate:
+    """One step of a running detection, as the pipeline reports it and the daemon streams it."""
+
+    stage: str
+    fraction: float
+    media_seconds_done: float = 0.0
+    media_seconds_total: float = 0.0
+    message: str = ""
