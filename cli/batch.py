@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sys
 import threading
@@ -15,11 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from avevents.core.errors import AvEventsError, InvalidRequest
+from avevents.core.errors import AvEventsError, InvalidRequest, OutputUnwritable
+from avevents.core.output_files import check_writable, write_file
 from avevents.core.results import DetectOptions
 
 from .output import write_output
 
+log = logging.getLogger(__name__)
 MANIFEST = ".avevents-batch.json"
 MEDIA_SUFFIXES = {
     ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts", ".mpg", ".mpeg", ".wmv",
@@ -90,6 +93,22 @@ class _Bar:
             sys.stderr.write("\r" + " " * 90 + "\r")
 
 
+def _make_folder(folder: Path) -> None:
+    """``mkdir -p``, or OutputUnwritable naming the folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputUnwritable(f"cannot make the folder {folder}: {exc.strerror or exc}") from None
+
+
+def _prepare_out(out: Path, manifest_path: Path) -> None:
+    """The results folder made and its manifest writable, before any analysis (OutputUnwritable)."""
+    if out.exists() and not out.is_dir():
+        raise OutputUnwritable(f"--out {out} is a file, not a folder")
+    _make_folder(out)
+    check_writable(manifest_path)
+
+
 def run_batch(
     roots: list[str],
     out: Path,
@@ -103,8 +122,8 @@ def run_batch(
     """Analyse every media file under ``roots`` into ``out``, ``parallel`` files at once (the daemon's job
     slots: their windows share the device's batches); the exit status (1 when a file failed)."""
     files = media_files(roots)
-    out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / MANIFEST
+    _prepare_out(out, manifest_path)
     try:
         manifest = json.loads(manifest_path.read_text())
     except (OSError, ValueError):
@@ -134,7 +153,7 @@ def run_batch(
         bar.show(name, 0.0)
         try:
             result = detect(str(path), options, lambda u: bar.show(name, u.fraction))
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(target.parent)
             write_output(kind, str(target), [result])
             record = {
                 "status": "done",
@@ -146,13 +165,15 @@ def run_batch(
             }
         except AvEventsError as exc:
             record = {"status": "failed", "media": _identity(path), "error": str(exc)}
+        except Exception as exc:  # a bug one damaged file trips: listed as its failure, the rest go on
+            log.debug("analysing %s failed", path, exc_info=True)
+            record = {"status": "failed", "media": _identity(path), "error": f"internal error: {exc!r}"}
         with manifest_lock:
             manifest[name] = record
             if record["status"] == "failed":
                 failed.append(f"{rel}: {record['error']}")
-            tmp = manifest_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(manifest, indent=1))
-            tmp.replace(manifest_path)  # after every file: an interrupted run resumes from here
+            text = json.dumps(manifest, indent=1)
+            write_file(manifest_path, lambda fh: fh.write(text))  # after every file: a rerun resumes here
         bar.finish(name)
 
     with ThreadPoolExecutor(max(1, parallel), thread_name_prefix="avevents-file") as pool:

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import json
 import logging
+import math
+from collections.abc import Callable
 
 from google.protobuf.json_format import MessageToDict
 
@@ -17,15 +19,45 @@ from . import store_commands
 log = logging.getLogger(__name__)
 
 
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low`` (int)."""
+
+    def whole_number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return whole_number
+
+
+def _duration(text: str) -> float:
+    """An argparse type: a duration, finite and not negative (NaN compares false with every bound, and an
+    infinite grace or batch wait would never end)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number, not negative, got {text!r}")
+    return value
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the daemon (keeps models resident, answers over gRPC)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--socket", metavar="PATH", help="Unix socket path (default: per-user runtime dir)")
     where.add_argument(
-        "--tcp", metavar="[HOST:]PORT", help="listen on TCP (127.0.0.1 unless --allow-remote) with the per-user token"
+        "--tcp",
+        metavar="[HOST:]PORT",
+        help="listen on TCP with the per-user token: HOST 127.0.0.1 by default (others need --allow-remote), "
+        "an IPv6 one in brackets ([::1]:50051); PORT 1-65535, or 0 for any free port",
     )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --tcp host (token required)")
-    p.add_argument("--jobs", type=int, default=1, help="detections running at once (default: %(default)s)")
+    p.add_argument("--jobs", type=_at_least(1), default=1, help="detections running at once (default: %(default)s)")
     p.add_argument(
         "--runner",
         choices=("auto", "tensorrt", "torch", "onnxruntime", "triton"),
@@ -34,11 +66,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--triton-url", help="the Triton server for --runner triton (e.g. http://gpu-box:8000)")
     p.add_argument(
-        "--max-queue", type=int, default=8, help="detections waiting before RESOURCE_EXHAUSTED (default: %(default)s)"
+        "--max-queue",
+        type=_at_least(0),
+        default=8,
+        help="detections waiting before RESOURCE_EXHAUSTED (default: %(default)s)",
     )
     p.add_argument(
         "--shutdown-grace",
-        type=float,
+        type=_duration,
         default=5.0,
         help="seconds running jobs get to finish on SIGTERM (default: %(default)s)",
     )
@@ -50,7 +85,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--batch-wait-ms",
-        type=float,
+        type=_duration,
         default=None,
         metavar="MS",
         help="how long a batch may wait for another running job's (default: 2 ms; never when one job runs)",
@@ -128,6 +163,7 @@ def serve(args: argparse.Namespace) -> int:
         preload=not args.no_preload,
     )
     asyncio.run(Daemon(config).serve_forever())
+    log.info("event loop closed")
     return 0
 
 
@@ -160,6 +196,10 @@ def status(args: argparse.Namespace) -> int:
         print(f"loaded: {m.name} {m.version} on {m.device} ({_megabytes(m.memory_bytes)})")
     if not st.loaded_models:
         print("loaded: nothing")
+    if st.loading_models:
+        print(f"loading: {', '.join(st.loading_models)}")
+    if not st.ready:
+        print("not ready yet: still loading the models it preloads (requests wait for them)")
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from avevents.core.errors import AvEventsError, DaemonUnavailable, InvalidRequest
+from avevents.core.output_files import check_writable
 from avevents.core.results import DetectOptions, DetectResult, LabelOptions, ProgressUpdate
 from avevents.daemon.client import DaemonClient
 
@@ -126,9 +127,46 @@ def _daemon_jobs(detect) -> int:
     return job_slots(client) if isinstance(client, DaemonClient) else 1
 
 
+OUTPUT_KINDS = ("json", "csv", "otio")
+
+
+def _analyse(detect, path: str, options: DetectOptions, progress: _ProgressLine) -> DetectResult | None:
+    """One file's result, or None after printing its one-line error: one bad file among several on the
+    command line must not cost the others their analysis.
+
+    :param detect: ``function(path, options, on_progress) -> DetectResult``.
+    """
+    try:
+        return detect(path, options, lambda u: progress(path, u))
+    except AvEventsError as exc:
+        message = str(exc)
+    except Exception as exc:  # a bug one damaged file trips (in-process): report it, go on with the rest
+        log.debug("analysing %s failed", path, exc_info=True)
+        message = f"internal error: {type(exc).__name__}: {exc} (--log-level DEBUG shows where)"
+    finally:
+        progress.done()
+    print(f"error: {message if path in message else f'{path}: {message}'}", file=sys.stderr)
+    return None
+
+
+def _print_result(result: DetectResult, where: str) -> None:
+    """The table of one file's events, under a line about the media; ``where`` (str) says what ran it."""
+    print(
+        f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
+        f"{result.elapsed_seconds:.2f} s, pack {result.pack}, {where})"
+    )
+    for warning in result.warnings:
+        print(f"  note: {warning}")
+    print(table(result))
+    print()
+
+
 def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     options.validate()
+    targets = {kind: getattr(args, kind) for kind in OUTPUT_KINDS if getattr(args, kind)}
+    for target in targets.values():
+        check_writable(target)  # before the analysis: minutes of it must not end in "cannot write"
     where, detect = _runner(args)
     if args.out or args.recursive:
         from pathlib import Path
@@ -146,31 +184,18 @@ def run(args: argparse.Namespace) -> int:
         parallel = args.parallel or _daemon_jobs(detect)
         return run_batch(roots, Path(args.out), args.format, options, detect, args.quiet, args.force, parallel)
     progress = _ProgressLine(not args.quiet)
+    show = not args.quiet and "-" not in targets.values()
     results: list[DetectResult] = []
-    failures = 0
     for path in args.files:
-        try:
-            result = detect(path, options, lambda u, p=path: progress(p, u))
-        except AvEventsError as exc:
-            progress.done()
-            failures += 1
-            print(f"error: {exc}", file=sys.stderr)
-            continue
-        progress.done()
-        results.append(result)
-        if not args.quiet and not (args.json == "-" or args.csv == "-" or args.otio == "-"):
-            print(
-                f"{result.media.path}  ({media_summary(result)}; {len(result.events)} events in "
-                f"{result.elapsed_seconds:.2f} s, pack {result.pack}, {where})"
-            )
-            for warning in result.warnings:
-                print(f"  note: {warning}")
-            print(table(result))
-            print()
-    for kind in ("json", "csv", "otio"):
-        target = getattr(args, kind)
-        if target and results:
+        result = _analyse(detect, path, options, progress)
+        if result is not None:
+            results.append(result)
+            if show:
+                _print_result(result, where)
+    if results:
+        for kind, target in targets.items():
             write_output(kind, target, results)
+    failures = len(args.files) - len(results)
     if failures:
         return 2 if not results else 1
     return 0

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from avevents.models.catalog import PACKS
 from avevents.models.store import ModelStore
 
 
@@ -89,6 +90,16 @@ def print_store() -> None:
     store = ModelStore()
     print(f"model packs (store {store.root}{', mirror ' + str(store.mirror) if store.mirror else ''}):")
     for spec, pack in store.list():
-        state = "installed" if pack else "not installed (avevents models pull " + spec.name + ")"
+        state = "installed" if pack else _absent_state(store, spec.name)
         print(f"  {spec.name} {spec.version}  {spec.task}  - {state}")
         print(f"      {spec.description}; licence {spec.licence}")
+
+
+def _absent_state(store: ModelStore, name: str) -> str:
+    """Why a listed pack does not load: refused (a pack on disk whose manifest is bad: pulling again or
+    removing it is the fix, so "not installed" would mislead) or not installed."""
+    problem = store.problem(name)
+    if problem is None:
+        return f"not installed (avevents models pull {name})"
+    fix = f"avevents models {'pull' if name in PACKS else 'remove'} {name}"  # as ModelStore.require says
+    return f"unavailable: {problem} ({fix})"

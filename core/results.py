@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from .errors import InvalidRequest
+
+
+def _require_finite(what: str, value: float | None) -> None:
+    """InvalidRequest naming ``what`` (str) when ``value`` is set but NaN or infinite."""
+    if value is not None and not math.isfinite(value):
+        raise InvalidRequest(f"{what} must be a finite number, got {value}")
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,9 @@ class LabelOptions:
         return (self.threshold, self.release_threshold, self.min_event_seconds, self.merge_gap_seconds)
 
     def validate(self, where: str) -> None:
+        """Raise InvalidRequest for a value no detector can use; ``where`` (str) starts the message."""
+        for name in ("threshold", "release_threshold", "min_event_seconds", "merge_gap_seconds"):
+            _require_finite(f"{where}: {name}", getattr(self, name))
         for name in ("threshold", "release_threshold"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
@@ -87,11 +97,18 @@ class DetectOptions:
         return chosen
 
     def validate(self) -> None:
+        """Raise InvalidRequest for options no analysis can honour (the one check of option values: the
+        CLI and the daemon both call it). NaN and infinities are refused everywhere: every comparison
+        with NaN is false, so it would slip through the range checks below."""
         self.defaults.validate("options")
         for label, opts in self.per_label.items():
             opts.validate(f"options for {label!r}")
+        _require_finite("video_analysis_fps", self.video_analysis_fps)
+        _require_finite("sensitivity", self.sensitivity)
         if self.source_range is not None:
             start, end = self.source_range
+            if not (math.isfinite(start) and math.isfinite(end)):
+                raise InvalidRequest(f"source range must be finite seconds, got {start}-{end}")
             if start < 0 or end <= start:
                 raise InvalidRequest(f"source range {start:.3f}-{end:.3f} s is empty or negative")
         if self.video_analysis_fps is not None and not 0.1 <= self.video_analysis_fps <= 120:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from queue import Empty, Full, Queue
 
-from avevents.core.errors import NoUsableStream, RangeOutsideMedia
+from avevents.core.errors import Cancelled, NoUsableStream, RangeOutsideMedia
 from avevents.core.results import DetectOptions, DetectResult, Event, MediaInfo, ProgressUpdate
 
 from .detectors.base import Detector
@@ -33,6 +33,11 @@ PICTURE_SIZE = 224
 
 
 ProgressCallback = Callable[[ProgressUpdate], None]
+
+
+def raise_if_cancelled(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("detection was cancelled")
 
 
 def analysed_range(info: MediaInfo, requested: tuple[float, float] | None) -> tuple[float, float]:
@@ -123,6 +128,7 @@ def detect(
 
     report(ProgressUpdate("post-processing", 0.98, total, total))
     for analysis in analyses:
+        raise_if_cancelled(cancel)  # finishing runs each detector's last inference batch
         analysis.complete(run_warnings, luma, sampled_fps)
         for warning in analysis.warnings:
             if warning not in warnings:
@@ -272,6 +278,9 @@ def run_detectors(
     )
     decode_report = DecodeReport()
     for item in prefetched(decode(info, settings, start, end, cancel, decode_report)):
+        # Checked here too, not only in the decoder: up to PREFETCH decoded items (several inference
+        # batches) wait in the queue, and a cancel must not wait for them.
+        raise_if_cancelled(cancel)
         if isinstance(item, AudioBlock):
             for det in audio_by_rate[item.rate]:
                 det.feed_audio(item)

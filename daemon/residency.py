@@ -281,9 +281,9 @@ class ResidentModels:
     def import_runtimes() -> None:
         """Import the inference libraries now. Their first import holds the GIL for up to a second
         (loading native libraries), so the daemon does it before it answers, not during a preload."""
-        import onnx  # noqa: F401  (the exports' checks; its native module alone takes ~0.7 s)
+        # onnx: the exports' checks; its native module alone takes ~0.7 s.
+        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
-        import torch  # noqa: F401
         import torch.onnx  # noqa: F401
 
     def loading(self) -> list[str]:

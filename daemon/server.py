@@ -465,20 +465,64 @@ class Daemon:
         self._stopping: asyncio.Event | None = None
 
     def _bind_address(self) -> tuple[str, bool]:
-        """(address to bind, whether a token is required)."""
+        """(address to bind, whether a token is required), once it is known that it can be bound.
+
+        TCP is ``[HOST:]PORT``: HOST defaults to 127.0.0.1, an IPv6 one goes in brackets (``[::1]:50051``;
+        a bare ``::1:50051`` is ambiguous and refused); PORT is 1-65535, or 0 for any free port. A socket
+        path must be a socket (one a crashed daemon left) or nothing yet, in an existing folder.
+
+        :raises InvalidRequest: an address that cannot be meant.
+        :raises AvEventsError: one that cannot be bound now (the port in use, no such host), in words.
+        """
+        import errno
+        import ipaddress
+        import socket
+        import stat
+
         tcp = self.config.tcp
         if tcp is None and self.config.socket_path is None and not unix_sockets_supported():
             tcp = "127.0.0.1:0"  # Windows: loopback TCP with the per-user token
         if tcp:
-            host, _, port = tcp.rpartition(":")
+            host, _, port = tcp.strip().rpartition(":")
             host = host or "127.0.0.1"
+            ipv6 = host[1:-1] if host.startswith("[") and host.endswith("]") else None
+            if ipv6 is None and any(c in host for c in ":[]"):
+                example = f"[{host.strip('[]')}]:{port}"
+                raise InvalidRequest(f"--tcp {tcp} is ambiguous: put an IPv6 host in brackets, e.g. {example}")
+            try:
+                if ipv6 is not None and ipaddress.ip_address(ipv6).version != 6:
+                    raise ValueError(ipv6)
+            except ValueError:
+                raise InvalidRequest(f"--tcp {tcp}: {host} is not an IPv6 address in brackets") from None
+            # isdigit alone admits "８０" and int() "8_0"; 0 is documented: any free port.
+            if not (port.isascii() and port.isdigit() and int(port) <= 65535):
+                raise InvalidRequest(f"--tcp {tcp}: the port must be 1-65535 (or 0: any free port), got {port!r}")
             if host not in LOOPBACK_HOSTS and not self.config.allow_remote:
                 raise InvalidRequest(
                     f"refusing to listen on {host}: only loopback is allowed unless --allow-remote is given"
                 )
-            return f"{host}:{port or 0}", True
-        self.socket_path = Path(self.config.socket_path) if self.config.socket_path else default_socket_path()
-        return f"unix://{self.socket_path.resolve()}", False
+            try:
+                # A probe says why a bind fails, where gRPC only says that it failed.
+                family = socket.AF_INET6 if ipv6 is not None else socket.AF_INET
+                socket.create_server((ipv6 or host, int(port)), family=family).close()
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise AvEventsError(f"port {int(port)} on {host} is already in use: choose another --tcp") from None
+                raise AvEventsError(f"cannot listen on {host}:{int(port)}: {exc.strerror or exc}") from None
+            return f"{host}:{int(port)}", True
+        path = Path(self.config.socket_path) if self.config.socket_path else default_socket_path()
+        try:
+            mode = path.lstat().st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            mode = None
+        if mode is not None and not stat.S_ISSOCK(mode):
+            # Only a socket is removed to make room (a crashed daemon's): never a file the user keeps there.
+            what = "a folder" if stat.S_ISDIR(mode) else "a file"
+            raise InvalidRequest(f"--socket {path} is {what}, not a socket: give a path for the daemon to create")
+        if not path.parent.is_dir():
+            raise InvalidRequest(f"--socket {path}: there is no folder {path.parent}")
+        self.socket_path = path
+        return f"unix://{path.resolve()}", False
 
     async def start(self) -> str:
         if not self.lock.acquire():
@@ -498,7 +542,8 @@ class Daemon:
         if self.config.preload:
             models.import_runtimes()  # clients wait for the lock meanwhile (DaemonClient.connect)
         jobs = JobQueue(self.config.max_running, self.config.max_queued)
-        self.server = grpc.aio.server(interceptors=interceptors)
+        # No SO_REUSEPORT (gRPC's default): a second daemon must fail to bind a port in use, not share it.
+        self.server = grpc.aio.server(interceptors=interceptors, options=[("grpc.so_reuseport", 0)])
         servicer = AvEventsServicer(models, jobs)
         pb_grpc.add_AvEventsServicer_to_server(servicer, self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -513,11 +558,16 @@ class Daemon:
             old_umask = os.umask(0o177)
             try:
                 self.server.add_insecure_port(bind)
+            except RuntimeError:  # gRPC's only word for a failed bind (a path too long, rights...)
+                raise AvEventsError(f"could not listen on {bind}") from None
             finally:
                 os.umask(old_umask)
             self.address = bind
         else:
-            port = self.server.add_insecure_port(bind)
+            try:
+                port = self.server.add_insecure_port(bind)
+            except RuntimeError:  # taken since the probe in _bind_address
+                port = 0
             if port == 0:
                 raise AvEventsError(f"could not listen on {bind}")
             host = bind.rpartition(":")[0]

@@ -26,6 +26,7 @@ from .files import file_digest, forget_digest, sha256_of
 log = logging.getLogger(__name__)
 OPSET = 17
 DIGEST_SUFFIX = ".sha256"
+_REEXPORT = threading.Lock()
 
 
 def export_onnx(
@@ -130,12 +131,15 @@ def verified_export(make: Callable[[], Path]) -> Path:
         by something else).
     """
     path = make()
-    problem = export_problem(path)
-    if problem is None:
+    if export_problem(path) is None:
         return path
-    log.warning("cached ONNX export %s is stale: %s; exporting it again", path, problem)
-    discard_export(path)
-    path = make()
+    with _REEXPORT:  # two loads of one model must not discard each other's fresh export
+        problem = export_problem(path)
+        if problem is None:
+            return path
+        log.warning("cached ONNX export %s is stale: %s; exporting it again", path, problem)
+        discard_export(path)
+        path = make()
     if (problem := export_problem(path)) is not None:
         raise IntegrityError(f"{path}: {problem} right after it was exported; delete {path.parent} and try again")
     return path

@@ -23,7 +23,7 @@ from torch import nn
 
 from avevents.core.errors import ModelUnavailable
 
-from .files import sha256_of
+from .files import verify_file
 
 WEIGHTS_FILE = "fusion.pt"
 CONFIG_FILE = "fusion.json"
@@ -144,13 +144,27 @@ def save_fusion(model: ModalityAttentionFusion, folder: Path) -> list[Path]:
     return [weights, config]
 
 
-def load_fusion(folder: Path, sha256: str | None = None) -> ModalityAttentionFusion:
-    """The network saved in ``folder``, loaded strictly; ``sha256`` (of the weights) checked when given."""
+def load_fusion(folder: Path, sha256: str | None = None, fix: str = "") -> ModalityAttentionFusion:
+    """The network saved in ``folder``, loaded strictly.
+
+    :param folder: a fusion pack folder (or a folder ``save_fusion`` wrote).
+    :param sha256: the weights' recorded digest, checked when given (``files.verify_file``: hashed once per
+        version of the file in this process, not at every load).
+    :param fix: what the user runs to repair modified weights (default: a local pack's remedy).
+    :raises IntegrityError: the weights differ from ``sha256``.
+    :raises ModelUnavailable: a file is missing, or the weights do not fit their configuration.
+    """
     weights, config_path = folder / WEIGHTS_FILE, folder / CONFIG_FILE
     if not weights.is_file() or not config_path.is_file():
         raise ModelUnavailable(f"{folder}: not a fusion pack (needs {WEIGHTS_FILE} and {CONFIG_FILE})")
-    if sha256 is not None and sha256_of(weights) != sha256:
-        raise ModelUnavailable(f"{weights}: checksum differs from the pack's manifest; re-import the pack")
+    if sha256 is not None:
+        # Fusion packs are made here by training, so the remedy is to train again or delete the pack.
+        name = folder.name
+        verify_file(
+            weights,
+            sha256,
+            fix or f"retrain it (`avevents train ... --name {name}`) or delete it with `avevents models remove {name}`",
+        )
     try:
         config = FusionConfig.from_json(config_path.read_text())
         model = ModalityAttentionFusion(config)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import FUSION_TASK, is_fusion_pack
-from .export import export_onnx
+from .export import export_onnx, verified_export
 from .fusion import (
     CONFIG_FILE,
     OUTPUTS,
@@ -94,7 +94,7 @@ class FusionModel:
         self.runner = activate_with_fallback(
             self.backend,
             self.device,
-            build=lambda: load_fusion(pack.path, self.weights_sha256),
+            build=lambda: load_fusion(pack.path, self.weights_sha256, pack.repair_hint()),
             onnx_path=self.onnx_path,
             inputs=self.inputs,
             outputs=OUTPUTS,
@@ -104,7 +104,9 @@ class FusionModel:
         log.info("%s ready on %s (%s)", self.name, self.device, self.backend)
 
     def onnx_path(self) -> Path:
-        return export_fusion_onnx(self.pack)
+        """The cached export, checked against the sha256 recorded when it was written each time the
+        model loads it (a modified or unrecorded export is exported again), not only by `models build`."""
+        return verified_export(lambda: export_fusion_onnx(self.pack))
 
     def predict(self, audio: np.ndarray, video: np.ndarray, present: np.ndarray) -> dict[str, np.ndarray]:
         """Per segment of one file: ``fused``/``audio``/``video`` probabilities [T, C] and ``weights`` [T, 2].
@@ -134,7 +136,7 @@ def export_fusion_onnx(pack: InstalledPack) -> Path:
     path = pack.path / "onnx" / f"fusion-{sha[:12]}.onnx"
     if not path.is_file():
         path.parent.mkdir(exist_ok=True)
-        model = load_fusion(pack.path, sha)
+        model = load_fusion(pack.path, sha, pack.repair_hint())
         axes = {0: "batch", 1: "segments"}
         export_onnx(
             model,

@@ -201,10 +201,12 @@ class ModelStore:
         """
         pack = self.installed(name)
         if pack is None and (problem := self.problem(name)) is not None:
-            raise ModelUnavailable(
-                f"model pack {name!r} is unavailable: {problem}; remove it (`avevents models remove {name}`) "
-                "and install it again"
+            fix = (
+                f"run `avevents models pull {name}` to install it afresh"
+                if name in PACKS
+                else f"delete it with `avevents models remove {name}` and train it again"
             )
+            raise ModelUnavailable(f"model pack {name!r} is unavailable: {problem}; {fix}")
         if pack is None:
             raise ModelUnavailable(
                 f"model pack {name!r} is not installed: run `avevents models pull {name}` "

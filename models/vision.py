@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import mobilenet_v2, resnet18
-from .export import export_onnx
+from .export import export_onnx, verified_export
 from .label_map import resolve
 from .pixels import FRAMES_INPUT, PixelNorm
 from .runners import InputSpec, choose_backend
@@ -88,7 +88,9 @@ class VisionEncoder:
             log.info("%s: picture normalisation runs on %s", self.name, self.device)
 
     def onnx_path(self) -> Path:
-        return export_vision_onnx(self.pack)
+        """The cached export, checked against the sha256 recorded when it was written each time the
+        encoder loads it (a modified or unrecorded export is exported again), not only by `models build`."""
+        return verified_export(lambda: export_vision_onnx(self.pack))
 
     def encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(softmax probabilities [B, classes], embeddings [B, D]) of uint8 frames [B, 224, 224, 3]."""

@@ -33,8 +33,17 @@ class Wav2Vec2Encoder:
         self.pack = pack
         self.name, self.version = pack.spec.name, pack.spec.version
         self.device = device or "cpu"
+        # transformers reads the folder itself: check every file the manifest lists (config.json, the
+        # weights) against its recorded sha256 first, as every other loader does through pack.file.
+        names = [entry["name"] for entry in pack.manifest["files"]]
+        for name in names:
+            pack.file(name)
+        # And load only the weights so checked: left to choose, transformers prefers a model.safetensors
+        # that no manifest lists (dropped into the folder) over the pack's pytorch_model.bin.
+        safetensors = any(name.endswith(".safetensors") for name in names)
         try:
-            self.model = Wav2Vec2Model.from_pretrained(str(pack.path)).eval().to(self.device)
+            model = Wav2Vec2Model.from_pretrained(str(pack.path), use_safetensors=safetensors)
+            self.model = model.eval().to(self.device)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelUnavailable(f"{pack.path}: not a Wav2Vec2 model ({exc})") from None
         self.embedding_dim = int(self.model.config.hidden_size)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import struct
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -304,8 +305,9 @@ def _copy_packets(source: Path, output: av.container.OutputContainer, seconds: f
             output.mux(packet)
 
 
-def cut_real_clip(source: Path, path: Path, seconds: float) -> Path:
-    """The first ``seconds`` of a real recording, stream-copied (no re-encoding) into ``path``.
+def cut_real_clip(source: Path, path: Path, seconds: float | None) -> Path:
+    """The first ``seconds`` (None: all) of a real recording, stream-copied (no re-encoding) into
+    ``path``, whose suffix chooses the container.
 
     :returns: ``path``.
     """
@@ -336,10 +338,29 @@ def write_piped_mkv(source: Path, path: Path, seconds: float | None = None) -> P
 
     :returns: ``path``.
     """
-    with open(path, "wb") as raw:
-        output = av.open(_PipeWriter(raw), "w", format="matroska")
-        try:
-            _copy_packets(source, output, seconds)
-        finally:
-            output.close()
+    with open(path, "wb") as raw, av.open(_PipeWriter(raw), "w", format="matroska") as output:
+        _copy_packets(source, output, seconds)
+    return path
+
+
+def write_raw_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """A 16-bit PCM WAV written byte by byte: any channel count (PyAV's encoder names layouts only up to
+    a few dozen channels), exactly the header a test wants.
+
+    :param samples: (n, channels) float -1..1 or int16.
+    :returns: ``path``.
+    """
+    if samples.dtype != np.int16:
+        samples = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+    channels = samples.shape[1]
+    data = np.ascontiguousarray(samples, "<i2").tobytes()
+    header = b"WAVE" + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    path.write_bytes(
+        b"RIFF"
+        + struct.pack("<I", len(header) + 8 + len(data))
+        + header
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
     return path

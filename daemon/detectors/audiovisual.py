@@ -20,7 +20,7 @@ from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
 from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
 from .base import Detector, DetectorSpec
-from .slots import PictureBatches
+from .slots import PictureBatches, batch_for
 
 EPS = 1e-4
 
@@ -68,7 +68,8 @@ class AudioVisualDetector(Detector):
         self.labels = labels
         mapping = vision.audioset_map if vision is not None else {}
         self.visual = {label: mapping[label] for label in labels if label in mapping}
-        self.pictures = PictureBatches(self._evidence)  # rows: [len(self.visual)] per picture
+        device = vision.device if vision is not None else ""
+        self.pictures = PictureBatches(self._evidence, batch_for(device))  # rows: [len(self.visual)] per picture
         self.start: float | None = None
         names = []
         if audio is not None:

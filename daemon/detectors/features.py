@@ -14,7 +14,7 @@ from ..media.decode import AudioBlock, VideoFrame
 from .audio_embeddings import audio_embedder
 from .audioset import HOP_SECONDS
 from .base import DetectorSpec
-from .slots import PictureBatches
+from .slots import PictureBatches, batch_for
 
 
 @dataclass
@@ -51,7 +51,8 @@ class FeatureCollector:
         self.audio_encoder = audio_encoder
         self.vision = vision
         self.audio_dim, self.video_dim = audio_dim, video_dim
-        self.pictures = PictureBatches(lambda pictures: vision.encode(pictures)[1])
+        device = vision.device if vision is not None else ""
+        self.pictures = PictureBatches(lambda pictures: vision.encode(pictures)[1], batch_for(device))
         self.start: float | None = None
         self.spec = DetectorSpec(
             name="features",

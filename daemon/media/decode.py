@@ -162,6 +162,7 @@ class _AudioChannel:
             raise self._unconvertible(frame, exc) from None
 
     def _convert(self, frame: av.AudioFrame) -> list[np.ndarray]:
+        """Through the current resampler (made on first use), mixed to mono first in downmix mode."""
         if self.resampler is None:
             self.resampler = av.AudioResampler(format="flt", layout="mono", rate=self.rate)
         if self.downmix:
@@ -273,7 +274,17 @@ def decode(
 class _Pass:
     """One decoding pass over an open container: its streams, clocks and per-rate audio channels."""
 
-    def __init__(self, container, info: MediaInfo, settings: DecodeSettings, start, end, report, audio, video):
+    def __init__(
+        self,
+        container: av.container.InputContainer,
+        info: MediaInfo,
+        settings: DecodeSettings,
+        start: float,
+        end: float,
+        report: DecodeReport,
+        audio: bool,
+        video: bool,
+    ):
         self.container, self.info, self.settings, self.report = container, info, settings, report
         self.path = Path(info.path)
         self.start, self.end = start, end
@@ -294,6 +305,7 @@ class _Pass:
         self.picture_step = 1.0 / settings.picture_fps if settings.picture_fps > 0 else 0.0
 
     def run(self, cancel: threading.Event | None) -> Iterator[AudioBlock | VideoFrame]:
+        """Demux and decode to ``end`` (or the end of what can be read), then flush the resamplers."""
         streams = [s for s in (self.vstream, self.astream) if s is not None]
         if self.start > 0:
             self._seek(self.vstream or self.astream)
@@ -324,7 +336,7 @@ class _Pass:
             for ch in self.channels:
                 yield from ch.push(None, None)
 
-    def _seek(self, stream) -> None:
+    def _seek(self, stream: av.stream.Stream) -> None:
         """Start near ``start``; where the file cannot seek (damaged index, unfinished file), decode from
         the beginning instead: what lies before ``start`` is dropped anyway, only slower."""
         if not stream.time_base:
@@ -335,7 +347,8 @@ class _Pass:
         except MEDIA_FAILURES as exc:
             log.info("%s: cannot seek to %.2f s (%s); decoding from the start", self.path, self.start, exc)
 
-    def _audio(self, frames) -> Iterator[AudioBlock]:
+    def _audio(self, frames: list[av.AudioFrame]) -> Iterator[AudioBlock]:
+        """One packet's audio frames into every rate's channel; implausible frames are counted, not used."""
         for frame in frames:
             if not plausible_audio(frame):
                 self.report.damaged_frames += 1
@@ -346,7 +359,8 @@ class _Pass:
             if t is not None:
                 self.report.last_audio_seconds = t + frame.samples / frame.sample_rate
 
-    def _video(self, packet, frames) -> Iterator[VideoFrame]:
+    def _video(self, packet: av.Packet, frames: list[av.VideoFrame]) -> Iterator[VideoFrame]:
+        """One packet's video frames inside [start, end), as thumbnails and pictures."""
         report = self.report
         if packet.pts is not None and packet.time_base is not None:
             # Where the video has got to, also when frames are skipped (key frames only).
@@ -373,6 +387,7 @@ class _Pass:
             yield out
 
     def _analysed_frame(self, frame: av.VideoFrame, t: float) -> VideoFrame:
+        """What the detectors asked for from one decoded frame (raises on a frame that cannot be converted)."""
         settings = self.settings
         out = VideoFrame(t)
         if settings.luma_thumbnails:

@@ -175,7 +175,9 @@ def _read_facts(container: av.container.InputContainer, p: Path, info: MediaInfo
     info.duration_seconds = _duration(container, streams, p, info)
 
 
-def _video_facts(container: av.container.InputContainer, v: av.video.stream.VideoStream, p: Path, info) -> None:
+def _video_facts(
+    container: av.container.InputContainer, v: av.video.stream.VideoStream, p: Path, info: MediaInfo
+) -> None:
     """Codec, size, rates and rotation of the analysed video stream; its first frame must decode."""
     if v.codec_context is None:
         raise MediaUnreadable(f"{p}: the video stream's codec cannot be decoded (unknown codec; damaged header?)")
@@ -206,7 +208,9 @@ def _first_video_frame(container: av.container.InputContainer, stream, path: Pat
     raise MediaUnreadable(f"{path}: the video stream holds no decodable frame; truncated?")
 
 
-def _audio_facts(container: av.container.InputContainer, a: av.audio.stream.AudioStream, p: Path, info) -> None:
+def _audio_facts(
+    container: av.container.InputContainer, a: av.audio.stream.AudioStream, p: Path, info: MediaInfo
+) -> None:
     """Codec, rate and channels of the analysed audio stream, checked against what a recording can be."""
     context = a.codec_context
     if context is None:
@@ -282,8 +286,9 @@ def _read_to_end(path: Path, info: MediaInfo) -> float:
                 if not length and packet.stream.type == "video":
                     length = frame_seconds
                 end = max(end, float(t * packet.time_base) + length)
-    except MEDIA_FAILURES as exc:
-        # A damaged or unfinished tail: what was read so far is the length.
+    except (*MEDIA_FAILURES, IndexError) as exc:
+        # A damaged or unfinished tail (or a file that changed since it was opened): what was read so far
+        # is the length.
         log.info("%s: reading stopped at %.2f s (%s)", path, end, failure_reason(exc))
     return end - info.origin_seconds
 

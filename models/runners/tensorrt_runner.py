@@ -8,11 +8,14 @@ precision from the ONNX graph), so for fp16 it needs an fp16 ONNX, made with onn
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from pathlib import Path
 
 import numpy as np
 
 from ..engine_cache import EngineCache, ShapeProfile, key_for
+from ..files import sha256_of
 from .base import InputSpec, Runner, RunnerError
 
 log = logging.getLogger(__name__)
@@ -90,15 +93,39 @@ def build_plan(onnx_path: Path, profiles: tuple[ShapeProfile, ...], precision: s
 
 
 def _fp16_onnx(onnx_path: Path) -> Path:
+    """The fp16 copy of ``onnx_path`` that TensorRT 11 builds from, cached beside it as ``<stem>.fp16.onnx``.
+
+    It is checked like any cached export (``export.verified_export``): a copy modified after it was
+    written, or one without a recorded sha256 (cached before digests were recorded, or cut short), is
+    converted again rather than built into an engine.
+    """
+    from ..export import verified_export  # deferred: it imports torch, and only this path needs it
+
     target = onnx_path.with_name(onnx_path.stem + ".fp16.onnx")
+    return verified_export(lambda: _convert_fp16(onnx_path, target))
+
+
+def _convert_fp16(onnx_path: Path, target: Path) -> Path:
+    """``target``, converted from ``onnx_path`` first when it is missing, then its sha256 recorded."""
     if not target.is_file():
         try:
             import onnx
             from onnxconverter_common import float16
         except ImportError as exc:
             raise RunnerError("fp16 with TensorRT 11 needs onnxconverter-common: pip install 'avevents[trt]'") from exc
+        from ..export import digest_path
+
         model = float16.convert_float_to_float16(onnx.load(str(onnx_path)), keep_io_types=True)
-        onnx.save(model, str(target))
+        # Written under a temporary name and hashed before it takes the real one, the record last: a crash
+        # leaves no file or a file without a record (stale, converted again), never a half-written one.
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            onnx.save(model, str(tmp))
+            digest = sha256_of(tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        digest_path(target).write_text(digest + "\n")
     return target
 
 

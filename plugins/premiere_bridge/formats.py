@@ -3,12 +3,11 @@ atomic write (a temp file renamed over the target: never a half-written timeline
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from avevents.core.errors import AvEventsError, InvalidRequest, TimelineUnreadable
+from avevents.core.output_files import write_file
 
 
 @dataclass(frozen=True)
@@ -112,18 +111,17 @@ def _edl_rate(rate: float | None) -> float:
 
 
 def write_timeline(timeline, path: Path, fmt: Format) -> None:
-    """Write next to the target, then rename over it: a failed write leaves no partial file."""
+    """Serialise, then write with the one safe writer (``core.output_files``): a failed write leaves the
+    old file as it was and no temp file; a device or FIFO is written to, never renamed over; an existing
+    file keeps its permissions."""
     import opentimelineio as otio
 
     _adapter_available(fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=fmt.suffixes[0], dir=path.parent)
-    os.close(fd)
+    if fmt.name == "fcpxml":
+        _add_ntsc_frame_durations()
     try:
-        if fmt.name == "fcpxml":
-            _add_ntsc_frame_durations()
-        otio.adapters.write_to_file(timeline, tmp, adapter_name=fmt.adapter)
-        os.replace(tmp, path)
+        text = otio.adapters.write_to_string(timeline, adapter_name=fmt.adapter)
     except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise AvEventsError(f"could not write {path} ({type(exc).__name__}: {exc}); nothing was written") from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path, lambda fh: fh.write(text))

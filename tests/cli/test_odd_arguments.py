@@ -56,7 +56,7 @@ def no_analysis(monkeypatch, tmp_path):
         (["--min-length", "inf"], ["min_event_seconds"]),
         (["--merge-gap", "nan"], ["merge_gap_seconds"]),
         (["--threshold", "nan"], ["threshold"]),
-        (["--release", "-inf"], ["release_threshold"]),
+        (["--release=-inf"], ["release_threshold"]),
         (["--sensitivity", "nan"], ["sensitivity"]),
         (["--sensitivity", "-0.5"], ["sensitivity"]),
     ],
@@ -118,6 +118,20 @@ def test_serve_refuses_odd_tcp_addresses(serve_env, capsys, tcp, words):
     assert cli(["serve", "--no-preload", "--tcp", tcp]) == 2
     _one_line_error(capsys, "--tcp", *words)
     assert not (serve_env / "run" / "daemon.json").exists()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    "flags",
+    [["--jobs", "0"], ["--jobs", "two"], ["--max-queue", "-1"], ["--shutdown-grace", "nan"],
+     ["--shutdown-grace=-1"], ["--batch-wait-ms", "inf"]],
+)  # fmt: skip
+def test_serve_refuses_odd_numbers_like_argparse(serve_env, capsys, flags):
+    with pytest.raises(SystemExit) as stopped:
+        cli(["serve", "--no-preload", "--socket", str(serve_env / "s.sock"), *flags])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert f"avevents serve: error: argument {flags[0].split('=')[0]}: " in err and "Traceback" not in err
 
 
 @pytest.mark.timeout(30)

@@ -97,7 +97,7 @@ def test_a_symlink_is_followed_and_stays_a_link(tmp_path, cut_clip, no_rename_ov
 
 
 def test_regular_files_keep_their_mode_and_new_ones_follow_the_umask(tmp_path):
-    from avevents.cli.output import write_file
+    from avevents.core.output_files import write_file
 
     existing = tmp_path / "kept.json"
     existing.write_text("{}")
@@ -114,7 +114,7 @@ def test_regular_files_keep_their_mode_and_new_ones_follow_the_umask(tmp_path):
 
 
 def test_a_failing_writer_leaves_the_old_file_and_no_temp_file(tmp_path):
-    from avevents.cli.output import write_file
+    from avevents.core.output_files import write_file
 
     target = tmp_path / "events.json"
     target.write_text("previous")
@@ -219,4 +219,3 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, cut_clip, capsys, monke
     assert "AttributeError" in err[2] and "Traceback" not in "\n".join(err)
     data = json.loads(out.read_text())
     assert data["media"]["path"] == str(cut_clip.path) and len(data["events"]) == len(cut_clip.cuts)
-

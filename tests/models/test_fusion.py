@@ -8,7 +8,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from avevents.core.errors import UnknownModel
+from avevents.core.errors import IntegrityError, UnknownModel
 from avevents.models.fusion import FusionConfig, ModalityAttentionFusion, load_fusion, save_fusion
 from avevents.models.fusion_pack import FusionModel, export_fusion_onnx, install_fusion_pack, is_fusion_pack
 from avevents.models.fusion_training import TrainOptions, train_fusion
@@ -134,12 +134,11 @@ def test_fusion_pack_in_the_store_runs_on_onnxruntime_like_torch(trained, tmp_pa
 
 
 def test_corrupt_fusion_weights_are_refused_clearly(trained, tmp_path):
-    from avevents.core.errors import ModelUnavailable
 
     store = ModelStore(tmp_path / "store")
     pack = install_fusion_pack(store, "pets", trained)
     (pack.path / "fusion.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ModelUnavailable, match="checksum"):
+    with pytest.raises(IntegrityError, match="modified after it was installed"):
         load_fusion(pack.path, pack.spec.file("fusion.pt").sha256)
 
 

@@ -259,9 +259,16 @@ def test_a_catalog_pack_naming_a_file_outside_is_refused(tmp_path):
     entry = {"name": "../../x.pt", "sha256": files.sha256_of(outside)}
     _write_manifest(store.pack_dir(MN04), MN04, [entry], origin="catalog")
     assert store.installed(MN04) is None and ".." in store.problem(MN04)
-    with pytest.raises(ModelUnavailable, match="unavailable"):
+    with pytest.raises(ModelUnavailable, match=f"unavailable.*avevents models pull {MN04}"):
         store.require(MN04)
     assert dict((spec.name, pack) for spec, pack in store.list())[MN04] is None
+
+
+def test_pull_replaces_a_refused_manifest(mirror_store):
+    _write_manifest(mirror_store.pack_dir(MN04), MN04, [{"name": "/etc/passwd", "sha256": "0" * 64}], "catalog")
+    assert mirror_store.installed(MN04) is None
+    mirror_store.pull(MN04)
+    assert mirror_store.problem(MN04) is None and mirror_store.require(MN04).file("mn04_as_mAP_432.pt").is_file()
 
 
 def test_names_inside_the_folder_are_accepted(tmp_path):
@@ -299,3 +306,141 @@ def _repository_sources() -> list[Path]:
     tops = [p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".") and not p.name.endswith("-info")]
     sources = [*ROOT.glob("*.py"), *(f for top in tops for f in top.rglob("*.py"))]
     return sorted(f for f in sources if f.resolve() != Path(__file__).resolve())
+
+
+# --- loaders that went around the checks ----------------------------------------------------------
+
+
+def _export_matches_its_record(path: Path) -> bool:
+    return files.sha256_of(path) == digest_path(path).read_text().strip()
+
+
+def test_a_modified_vision_export_is_exported_again_when_the_encoder_loads(mirror_store):
+    from avevents.models.vision import VisionEncoder, export_vision_onnx
+
+    frames = np.random.default_rng(0).integers(0, 256, (2, 224, 224, 3), dtype=np.uint8)
+    encoder = VisionEncoder(mirror_store.pull(VISION), backend="onnxruntime", device="cpu")
+    want = encoder.encode(frames)
+    encoder.close()
+    path = export_vision_onnx(mirror_store.require(VISION))  # the cached file the encoder ran
+    _flip_last_byte(path)
+    encoder = VisionEncoder(mirror_store.require(VISION), backend="onnxruntime", device="cpu")
+    assert encoder.backend == "onnxruntime" and _export_matches_its_record(path)
+    for got, expected in zip(encoder.encode(frames), want, strict=True):
+        np.testing.assert_allclose(got, expected, atol=1e-5)
+    encoder.close()
+
+
+def _fusion_pack(tmp_path: Path, name: str = "fused-1"):
+    from avevents.models.fusion import FusionConfig, ModalityAttentionFusion
+    from avevents.models.fusion_pack import install_fusion_pack
+
+    torch.manual_seed(0)
+    config = FusionConfig(("a", "b"), MN04, VISION, audio_dim=8, video_dim=6, hidden=4)
+    store = ModelStore(tmp_path / "store")
+    return store, install_fusion_pack(store, name, ModalityAttentionFusion(config))
+
+
+def test_a_modified_fusion_export_is_exported_again_when_the_model_loads(tmp_path):
+    from avevents.models.fusion_pack import FusionModel, export_fusion_onnx
+
+    store, pack = _fusion_pack(tmp_path)
+    rng = np.random.default_rng(0)
+    feeds = (rng.normal(size=(5, 8)), rng.normal(size=(5, 6)), np.ones((5, 2)))
+    want = FusionModel(pack, backend="onnxruntime").predict(*feeds)
+    path = export_fusion_onnx(pack)
+    _flip_last_byte(path)
+    model = FusionModel(store.require("fused-1"), backend="onnxruntime")
+    assert model.backend == "onnxruntime" and _export_matches_its_record(path)
+    np.testing.assert_allclose(model.predict(*feeds)["fused"], want["fused"], atol=1e-6)
+
+
+def test_modified_fusion_weights_are_refused_as_an_integrity_error_checked_once(tmp_path, monkeypatch):
+    from avevents.models.fusion import load_fusion
+
+    monkeypatch.setattr(files, "SETTLE_NS", 20_000_000)  # files older than 20 ms count as settled
+    store, pack = _fusion_pack(tmp_path)
+    weights, sha = pack.path / "fusion.pt", pack.spec.file("fusion.pt").sha256
+    time.sleep(0.05)
+    hashed = []
+    real = files.sha256_of
+    monkeypatch.setattr(files, "sha256_of", lambda p: hashed.append(p) or real(p))
+    load_fusion(pack.path, sha)
+    load_fusion(pack.path, sha)
+    assert len(hashed) == 1  # the digest is remembered: the second load costs a stat
+    _flip_last_byte(weights)
+    with pytest.raises(IntegrityError, match="avevents models remove fused-1") as caught:
+        load_fusion(store.require("fused-1").path, sha)
+    assert str(weights) in str(caught.value)
+
+
+def test_a_modified_fp16_copy_for_tensorrt_is_converted_again(tmp_path, monkeypatch):
+    """TensorRT is not needed: the fp16 copy is cached in pure Python. The converter (onnxconverter-common,
+    not installed here) is replaced by one that keeps the graph as it is and counts its calls."""
+    import sys
+    import types
+
+    from avevents.models.runners.tensorrt_runner import _fp16_onnx
+
+    conversions = []
+    converter = types.ModuleType("onnxconverter_common")
+    converter.float16 = types.SimpleNamespace(
+        convert_float_to_float16=lambda model, keep_io_types: conversions.append(1) or model
+    )
+    monkeypatch.setitem(sys.modules, "onnxconverter_common", converter)
+    make, _ = _exporter(tmp_path, _Tiny())
+    source = verified_export(make)
+    fp16 = _fp16_onnx(source)
+    assert fp16.name == "tiny.fp16.onnx" and _export_matches_its_record(fp16) and conversions == [1]
+    assert _fp16_onnx(source) == fp16 and conversions == [1]  # a sound copy is used as it is
+    _flip_last_byte(fp16)
+    assert _fp16_onnx(source) == fp16 and conversions == [1, 1] and _export_matches_its_record(fp16)
+    digest_path(fp16).unlink()  # a copy cached before digests were recorded
+    assert _fp16_onnx(source) == fp16 and conversions == [1, 1, 1] and _export_matches_its_record(fp16)
+
+
+def test_wav2vec2_files_are_checked_and_only_the_listed_weights_load(tmp_path):
+    transformers = pytest.importorskip("transformers", reason="the Wav2Vec2 encoder needs the wav2vec2 extra")
+    from avevents.models.wav2vec2 import Wav2Vec2Encoder
+
+    def tiny(folder: Path, seed: int) -> Path:
+        config = transformers.Wav2Vec2Config(
+            hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64, conv_dim=(32,) * 7
+        )
+        torch.manual_seed(seed)
+        model = transformers.Wav2Vec2Model(config)
+        model.save_pretrained(folder)  # config.json and model.safetensors
+        torch.save(model.state_dict(), folder / "pytorch_model.bin")  # the file the Hugging Face repo has
+        return folder
+
+    good = tiny(tmp_path / "good", 0)
+    store = ModelStore(tmp_path / "store")
+    pack = store.import_files("wav2vec2-base", [good / "config.json", good / "pytorch_model.bin"])
+    samples = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    want = Wav2Vec2Encoder(pack).embed(samples)
+    # Weights no manifest lists, dropped into the pack folder, are not what loads.
+    (pack.path / "model.safetensors").write_bytes((tiny(tmp_path / "other", 1) / "model.safetensors").read_bytes())
+    np.testing.assert_allclose(Wav2Vec2Encoder(store.require("wav2vec2-base")).embed(samples), want, atol=1e-6)
+    for name in ("pytorch_model.bin", "config.json"):
+        target = pack.path / name
+        original = target.read_bytes()
+        _flip_last_byte(target)
+        with pytest.raises(IntegrityError, match="avevents models pull wav2vec2-base") as caught:
+            Wav2Vec2Encoder(store.require("wav2vec2-base"))
+        assert str(target) in str(caught.value)
+        target.write_bytes(original)
+
+
+def test_models_list_says_why_a_refused_pack_is_unavailable(tmp_path, monkeypatch, capsys):
+    from avevents.cli.store_commands import print_store
+
+    store = ModelStore(tmp_path / "store")
+    monkeypatch.setenv("AVEVENTS_MODEL_STORE", str(store.root))
+    _write_manifest(store.pack_dir(MN04), MN04, [{"name": "../../x.pt", "sha256": "0" * 64}], origin="catalog")
+    _write_manifest(store.pack_dir("evil-1"), "evil-1", [{"name": "/etc/passwd", "sha256": "0" * 64}])
+    print_store()
+    out = capsys.readouterr().out.splitlines()
+    lines = {line.split()[0]: line for line in out if line[2:3].strip()}  # a pack's "  NAME ..." line
+    assert "unavailable: its manifest is refused" in lines[MN04] and f"avevents models pull {MN04}" in lines[MN04]
+    assert "unavailable: its manifest is refused" in lines["evil-1"] and "models remove evil-1" in lines["evil-1"]
+    assert "not installed" not in lines[MN04] + lines["evil-1"] and "not installed" in lines[VISION]

@@ -66,9 +66,7 @@ def write_seeds(folder: Path) -> list[Path]:
     seeds = []
     for k, (name, video, audio) in enumerate(SYNTHETIC_SEEDS):
         rate = 48000 if audio == "libopus" else 16000
-        media_factory.write_small_clip(
-            folder / name, video_codec=video, audio_codec=audio, sample_rate=rate, seed=k
-        )
+        media_factory.write_small_clip(folder / name, video_codec=video, audio_codec=audio, sample_rate=rate, seed=k)
         seeds.append(folder / name)
     real_video = media_factory.SHARED / "media" / "real" / "av_clips" / "0lFf-HP86Q0.mp4"
     if real_video.exists():
@@ -81,7 +79,7 @@ def write_seeds(folder: Path) -> list[Path]:
     return seeds
 
 
-def _riff_chunks(data: bytes) -> dict[bytes, int]:
+def riff_chunks(data: bytes) -> dict[bytes, int]:
     """Offsets of the size fields of a RIFF/WAVE file's chunks (empty for anything else)."""
     if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
         return {}
@@ -93,7 +91,7 @@ def _riff_chunks(data: bytes) -> dict[bytes, int]:
     return chunks
 
 
-def _patched(data: bytes, offset: int, fmt: str, value: int) -> bytes:
+def patched(data: bytes, offset: int, fmt: str, value: int) -> bytes:
     out = bytearray(data)
     struct.pack_into(fmt, out, offset, value)
     return bytes(out)
@@ -101,26 +99,26 @@ def _patched(data: bytes, offset: int, fmt: str, value: int) -> bytes:
 
 def wav_header_variants(data: bytes) -> Iterator[tuple[str, bytes]]:
     """A WAV's header fields set to what no real file holds: 255 or 0 channels, absurd rates and sizes."""
-    chunks = _riff_chunks(data)
+    chunks = riff_chunks(data)
     fmt = chunks.get(b"fmt ")
     if fmt is None:
         return
     body = fmt + 4  # audio format (H), channels (H), rate (I), byte rate (I), block align (H), bits (H)
-    yield "wav-255-channels", _patched(data, body + 2, "<H", 255)
-    yield "wav-0-channels", _patched(data, body + 2, "<H", 0)
-    yield "wav-0-rate", _patched(data, body + 4, "<I", 0)
-    yield "wav-huge-rate", _patched(data, body + 4, "<I", 0xFFFFFFFF)
-    yield "wav-0-block-align", _patched(data, body + 12, "<H", 0)
-    yield "wav-0-bits", _patched(data, body + 14, "<H", 0)
-    yield "wav-255-bits", _patched(data, body + 14, "<H", 255)
-    yield "wav-unknown-format", _patched(data, body, "<H", 0x7777)
-    yield "wav-huge-fmt-size", _patched(data, fmt, "<I", 0xFFFFFFF0)
-    yield "wav-huge-riff-size", _patched(data, 4, "<I", 0xFFFFFFFF)
+    yield "wav-255-channels", patched(data, body + 2, "<H", 255)
+    yield "wav-0-channels", patched(data, body + 2, "<H", 0)
+    yield "wav-0-rate", patched(data, body + 4, "<I", 0)
+    yield "wav-huge-rate", patched(data, body + 4, "<I", 0xFFFFFFFF)
+    yield "wav-0-block-align", patched(data, body + 12, "<H", 0)
+    yield "wav-0-bits", patched(data, body + 14, "<H", 0)
+    yield "wav-255-bits", patched(data, body + 14, "<H", 255)
+    yield "wav-unknown-format", patched(data, body, "<H", 0x7777)
+    yield "wav-huge-fmt-size", patched(data, fmt, "<I", 0xFFFFFFF0)
+    yield "wav-huge-riff-size", patched(data, 4, "<I", 0xFFFFFFFF)
     if b"data" in chunks:
-        yield "wav-huge-data-size", _patched(data, chunks[b"data"], "<I", 0xFFFFFFFF)
-        yield "wav-0-data-size", _patched(data, chunks[b"data"], "<I", 0)
+        yield "wav-huge-data-size", patched(data, chunks[b"data"], "<I", 0xFFFFFFFF)
+        yield "wav-0-data-size", patched(data, chunks[b"data"], "<I", 0)
     # 255 channels with a block alignment that agrees: the header is consistent, the audio is not.
-    consistent = _patched(_patched(data, body + 2, "<H", 255), body + 12, "<H", 255 * 2)
+    consistent = patched(patched(data, body + 2, "<H", 255), body + 12, "<H", 255 * 2)
     yield "wav-255-channels-consistent", consistent
 
 
