@@ -6,7 +6,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from avevents.core.errors import AvEventsError
-from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo
+from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo, ProgressUpdate
 from avevents.proto.v1 import avevents_pb2 as pb
 
 if TYPE_CHECKING:  # the client converts messages without importing the engine
@@ -109,6 +109,16 @@ def media_from_pb(msg: pb.MediaInfo) -> MediaInfo:
     info.frame_rate = _fraction(msg.frame_rate)
     info.average_frame_rate = _fraction(msg.average_frame_rate)
     return info
+
+
+def progress_to_pb(update: ProgressUpdate) -> pb.Progress:
+    return pb.Progress(
+        stage=update.stage,
+        fraction=update.fraction,
+        media_seconds_done=update.media_seconds_done,
+        media_seconds_total=update.media_seconds_total,
+        message=update.message,
+    )
 
 
 def event_to_pb(event: Event) -> pb.Event:

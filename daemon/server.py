@@ -210,13 +210,7 @@ class AvEventsServicer(pb_grpc.AvEventsServicer):
                 yield pb.DetectResponse(result=convert.result_to_pb(value))
                 continue
             if value is not None:
-                last = pb.Progress(
-                    stage=value.stage,
-                    fraction=value.fraction,
-                    media_seconds_done=value.media_seconds_done,
-                    media_seconds_total=value.media_seconds_total,
-                    message=value.message,
-                )
+                last = convert.progress_to_pb(value)
             yield pb.DetectResponse(progress=last)  # a heartbeat repeats the last progress
 
     async def GetStatus(self, request, context):

@@ -15,7 +15,7 @@ import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .files import file_digest, forget_digest
+from .files import digest_problem, file_digest, forget_digest
 
 log = logging.getLogger(__name__)
 PLAN_SHA256 = "plan_sha256"  # the key in a plan's .json holding the plan's digest
@@ -114,10 +114,4 @@ def _plan_problem(path: Path) -> str | None:
         recorded = None
     if not isinstance(recorded, str):
         return "no sha256 was recorded when it was built"
-    try:
-        actual = file_digest(path)
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
-    if actual != recorded:
-        return f"it was modified after it was built (sha256 {actual[:16]}..., recorded {recorded[:16]}...)"
-    return None
+    return digest_problem(path, recorded, "built")

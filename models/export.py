@@ -21,7 +21,7 @@ import torch
 
 from avevents.core.errors import IntegrityError
 
-from .files import file_digest, forget_digest, sha256_of
+from .files import digest_problem, forget_digest, sha256_of
 
 log = logging.getLogger(__name__)
 OPSET = 17
@@ -104,13 +104,7 @@ def export_problem(path: Path) -> str | None:
         recorded = digest_path(path).read_text().strip()
     except OSError:
         return "no sha256 was recorded when it was exported"
-    try:
-        actual = file_digest(path)
-    except OSError as exc:
-        return f"it cannot be read ({exc.strerror or exc})"
-    if actual != recorded:
-        return f"it was modified after it was exported (sha256 {actual[:16]}..., recorded {recorded[:16]}...)"
-    return None
+    return digest_problem(path, recorded, "exported")
 
 
 def discard_export(path: Path) -> None:

@@ -76,6 +76,20 @@ def forget_digest(path: Path) -> None:
         _DIGESTS.pop(os.fspath(Path(path).absolute()), None)
 
 
+def digest_problem(path: Path, recorded: str, made: str) -> str | None:
+    """Why a cached file must not be loaded (unreadable, or not the ``recorded`` sha256), or None.
+
+    :param made: how the file came to be ("exported", "built"), for the sentence.
+    """
+    try:
+        actual = file_digest(path)
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror or exc})"
+    if actual != recorded:
+        return f"it was modified after it was {made} (sha256 {actual[:16]}..., recorded {recorded[:16]}...)"
+    return None
+
+
 def verify_file(path: Path, expected: str, fix: str) -> Path:
     """Check ``path`` against the sha256 recorded for it before it is loaded.
 
