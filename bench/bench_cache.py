@@ -33,8 +33,8 @@ def main() -> int:
     os.environ["AVEVENTS_CACHE"] = "on"
     os.environ["AVEVENTS_CACHE_DIR"] = tempfile.mkdtemp(prefix="avevents-bench-cache-")
     from avevents.core.results import DetectOptions, LabelOptions
-    from avevents.daemon.pipeline import detect
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.pipeline import detect
+    from avevents.engine.residency import ResidentModels
 
     path = args.file or make_file(CACHE / "one_hour_360p30.mp4", 3600, (640, 360))
     models = ResidentModels()

@@ -34,8 +34,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ["AVEVENTS_CACHE"] = "off"
     from avevents.core.results import DetectOptions
-    from avevents.daemon.pipeline import detect
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.pipeline import detect
+    from avevents.engine.residency import ResidentModels
     from avevents.models.store import ModelStore
 
     for pack in ("efficientat-mn04-as", "mobilenet-v2-imagenet"):

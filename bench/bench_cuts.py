@@ -50,7 +50,7 @@ def decode_only(path: Path) -> float:
 
 def ours(path: Path, models) -> tuple[float, list[int], Fraction]:
     from avevents.core.results import DetectOptions
-    from avevents.daemon.pipeline import detect
+    from avevents.engine.pipeline import detect
 
     started = time.perf_counter()
     result = detect(str(path), DetectOptions(labels=("Scene cut",), use_cache=False), models)
@@ -72,7 +72,7 @@ def main() -> int:
     except ImportError:
         print("PySceneDetect is not installed: pip install scenedetect opencv-python-headless", file=sys.stderr)
         return 2
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
     from tests import media_factory
 
     tmp = Path(tempfile.mkdtemp(prefix="avevents-cuts-"))

@@ -34,8 +34,8 @@ def make_file(path: Path, seconds: int, size: tuple[int, int], fps: int = 30) ->
     """Shots of moving texture (a cut every 7 s) with speech-like bursts and noise on the audio."""
     if path.exists():
         return path
-    from avevents.daemon.media import synth
-    from avevents.daemon.media.writer import write_media
+    from avevents.engine.media import synth
+    from avevents.engine.media.writer import write_media
 
     w, h = size
     rng = np.random.default_rng(0)
@@ -124,7 +124,7 @@ class PeakRss:
 
 
 def bench_file(path: Path, repeat: int, env: dict, detect_options: tuple[str, ...] = ()) -> dict:
-    from avevents.daemon.media.probe import probe
+    from avevents.engine.media.probe import probe
 
     duration = probe(path).duration_seconds
     avevents = [sys.executable, "-m", "avevents.cli.main"]

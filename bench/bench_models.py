@@ -138,8 +138,8 @@ def main() -> int:
         from bench_detect import decode_only
 
         from avevents.core.results import DetectOptions
-        from avevents.daemon.pipeline import detect
-        from avevents.daemon.residency import ResidentModels
+        from avevents.engine.pipeline import detect
+        from avevents.engine.residency import ResidentModels
 
         models = ResidentModels()
         decode = statistics.median(decode_only(media) for _ in range(args.repeat))

@@ -60,7 +60,7 @@ def main() -> None:
     for pack in PACKS:
         store.pull(pack)
     os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
 
     models = ResidentModels()
     models.import_runtimes()

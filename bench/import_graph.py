@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import layers
 
-ENTRY_POINTS = ("avevents.daemon.client", "avevents.cli.detect", "avevents.cli.main", "avevents.daemon.pipeline")
+ENTRY_POINTS = ("avevents.daemon.client", "avevents.cli.detect", "avevents.cli.main", "avevents.engine.pipeline")
 _RUNTIME = (
     "import importlib, sys, time; t = time.perf_counter(); importlib.import_module({name!r}); "
     "t = time.perf_counter() - t; ours = [m for m in sys.modules if m.startswith('avevents')]; "

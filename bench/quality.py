@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 from avevents.cli.sample import make_demo  # noqa: E402
 from avevents.core.results import DetectOptions  # noqa: E402
-from avevents.daemon.pipeline import detect  # noqa: E402
-from avevents.daemon.residency import ResidentModels  # noqa: E402
+from avevents.engine.pipeline import detect  # noqa: E402
+from avevents.engine.residency import ResidentModels  # noqa: E402
 from tests import media_factory  # noqa: E402
 
 
@@ -77,7 +77,7 @@ def audioset_report(models, tmp: Path) -> None:
     """The AudioSet pack on speech and music built from ../shared (weights from the shared mirror)."""
     import os
 
-    from avevents.daemon.media.writer import write_media
+    from avevents.engine.media.writer import write_media
     from avevents.models.store import ModelStore
 
     mirror = media_factory.SHARED / "models"

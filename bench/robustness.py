@@ -21,8 +21,8 @@ DEFAULT_CASES = [("media/real/av_clips/llp_BjCEufrlXm4.mp4", "Dog"), ("media/rea
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("AVEVENTS_CACHE", "off")  # measure the analysis, not the result cache
-    from avevents.daemon.residency import ResidentModels
-    from avevents.daemon.robustness import CONDITIONS, modality_attention, perturb
+    from avevents.engine.residency import ResidentModels
+    from avevents.engine.robustness import CONDITIONS, modality_attention, perturb
     from avevents.models.store import ModelStore
 
     pack = ""

@@ -1,4 +1,4 @@
-"""``avevents cache info | clear``: the result cache (see ``avevents.daemon.result_cache``)."""
+"""``avevents cache info | clear``: the result cache (see ``avevents.engine.result_cache``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def info(args: argparse.Namespace) -> int:
-    from avevents.daemon.result_cache import info as cache_info
+    from avevents.engine.result_cache import info as cache_info
 
     facts = cache_info()
     state = "on" if facts["enabled"] else "off (AVEVENTS_CACHE=off)"
@@ -23,7 +23,7 @@ def info(args: argparse.Namespace) -> int:
 
 
 def clear(args: argparse.Namespace) -> int:
-    from avevents.daemon.result_cache import ResultCache
+    from avevents.engine.result_cache import ResultCache
 
     print(f"removed {ResultCache().clear()} cached analyses")
     return 0

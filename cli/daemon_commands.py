@@ -210,7 +210,7 @@ def models_list(args: argparse.Namespace) -> int:
             models, source = list(reply.models), "daemon"
     except DaemonUnavailable:
         from avevents.daemon import convert
-        from avevents.daemon.residency import ResidentModels
+        from avevents.engine.residency import ResidentModels
 
         models = [convert.model_to_pb(s) for s in ResidentModels().states()]
         source = "this machine (daemon not running)"
@@ -263,7 +263,7 @@ def devices(args: argparse.Namespace) -> int:
 
 
 def labels(args: argparse.Namespace) -> int:
-    from avevents.daemon.detectors.registry import all_labels, default_labels, default_pack
+    from avevents.engine.detectors.registry import all_labels, default_labels, default_pack
 
     pack = args.pack or default_pack()
     defaults = set(default_labels(pack))

@@ -110,8 +110,8 @@ def _runner(args: argparse.Namespace):
         except DaemonUnavailable:
             if args.daemon:
                 raise
-    from avevents.daemon.pipeline import detect
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.pipeline import detect
+    from avevents.engine.residency import ResidentModels
 
     models = ResidentModels()
     return "in-process", lambda path, options, on_progress: detect(

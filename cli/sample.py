@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from avevents.daemon.media import synth
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media import synth
+from avevents.engine.media.writer import write_media
 
 log = logging.getLogger(__name__)
 

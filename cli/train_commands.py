@@ -82,7 +82,7 @@ def _check_resumable(work: Path) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
     from avevents.models.fusion_pack import install_fusion_pack
     from avevents.models.store import ModelStore
     from avevents.models.training.plots import loss_curve
@@ -157,7 +157,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def evaluate(args: argparse.Namespace) -> int:
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
     from avevents.models.fusion import FusionConfig, load_fusion
     from avevents.models.fusion_pack import CONFIG_FILE
     from avevents.models.store import ModelStore

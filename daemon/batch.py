@@ -181,12 +181,12 @@ class LocalBatch(_Batch):
 
     def __init__(self) -> None:
         super().__init__()
-        from .residency import ResidentModels
+        from avevents.engine.residency import ResidentModels
 
         self.models = ResidentModels()
 
     def _run_one(self, path: str, options: DetectOptions, progress) -> DetectResult:
-        from .pipeline import detect
+        from avevents.engine.pipeline import detect
 
         return detect(path, options, self.models, self._cancel, progress)
 

@@ -33,15 +33,16 @@ from avevents.core.paths import (
     read_or_create_token,
     unix_sockets_supported,
 )
+from avevents.engine import pipeline
+from avevents.engine.detectors.registry import default_pack, resolve_labels
+from avevents.engine.media.probe import probe
+from avevents.engine.residency import ResidentModels
 from avevents.proto.v1 import avevents_pb2 as pb
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
-from . import convert, pipeline
-from .detectors.registry import default_pack, resolve_labels
+from . import convert
 from .job_log import FINISHED, JobLog
 from .jobs import JobQueue
-from .media.probe import probe
-from .residency import ResidentModels
 from .rpc_errors import to_grpc
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media.writer import write_media
 
 from . import media_factory
 
@@ -238,7 +238,7 @@ def frame_rates():
 
 @pytest.fixture(scope="session")
 def models():
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
 
     return ResidentModels()
 
@@ -247,7 +247,7 @@ def models():
 def run_detect(models):
     """In-process detection with the product's pipeline."""
     from avevents.core.results import DetectOptions
-    from avevents.daemon.pipeline import detect
+    from avevents.engine.pipeline import detect
 
     def run(path, **options):
         return detect(str(path), DetectOptions(**options), models)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # Top-level folder -> installed package (pyproject's package-dir).
-FOLDERS = {"core": "core", "proto": "proto", "models": "models", "daemon": "daemon", "plugins": "plugins",
-           "tray": "tray", "cli": "cli"}  # fmt: skip
+FOLDERS = {"core": "core", "proto": "proto", "models": "models", "engine": "engine", "daemon": "daemon",
+           "plugins": "plugins", "tray": "tray", "cli": "cli"}  # fmt: skip
 
 RANK = {"core": 0, "proto": 0, "models": 1, "engine": 2, "daemon": 3, "plugins": 4, "tray": 4, "training": 4,
         "cli": 5}  # fmt: skip
@@ -28,16 +28,8 @@ LAYER_OF = {
     "avevents.proto": "proto",
     "avevents.models": "models",
     "avevents.models.training": "training",
-    # The daemon proper (gRPC: server, client, conversions, jobs) ...
+    "avevents.engine": "engine",
     "avevents.daemon": "daemon",
-    # ... and the analysis engine that still shares its folder.
-    "avevents.daemon.media": "engine",
-    "avevents.daemon.detectors": "engine",
-    "avevents.daemon.pipeline": "engine",
-    "avevents.daemon.postprocess": "engine",
-    "avevents.daemon.residency": "engine",
-    "avevents.daemon.result_cache": "engine",
-    "avevents.daemon.robustness": "engine",
     "avevents.plugins": "plugins",
     "avevents.tray": "tray",
     "avevents.cli": "cli",

@@ -14,8 +14,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from avevents.daemon.media import synth
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media import synth
+from avevents.engine.media.writer import write_media
 
 SHARED = Path(os.environ.get("AVEVENTS_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 WORDS = SHARED / "media" / "sounds" / "words"

@@ -113,7 +113,7 @@ def robustness(
     progress: Callable | None = None,
 ) -> dict[str, Evaluation]:
     """The split's videos re-encoded under each damage (``daemon.robustness.perturb``), evaluated."""
-    from avevents.daemon.robustness import perturb
+    from avevents.engine.robustness import perturb
 
     present, _ = dataset.available(split)
     out = {}

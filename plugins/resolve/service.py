@@ -19,7 +19,7 @@ class DirectLink(DaemonBatch):
 
     def packs(self) -> dict:
         """The packs a request can name here, and the default one."""
-        from avevents.daemon.detectors.registry import default_pack, pack_names
+        from avevents.engine.detectors.registry import default_pack, pack_names
 
         return {"packs": pack_names(), "default": default_pack()}
 

@@ -89,8 +89,8 @@ def test_errors_are_clear_and_exit_nonzero(tmp_path):
 def test_cli_start_up_stays_light():
     """Listing models or starting a detection must not import torch (seconds of start-up)."""
     code = (
-        "import sys, avevents.cli.main, avevents.daemon.pipeline, avevents.daemon.server;"
-        "from avevents.daemon.residency import ResidentModels; ResidentModels();"
+        "import sys, avevents.cli.main, avevents.engine.pipeline, avevents.daemon.server;"
+        "from avevents.engine.residency import ResidentModels; ResidentModels();"
         "assert 'torch' not in sys.modules, 'torch imported at start-up'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

@@ -31,7 +31,7 @@ def _one_line_error(capsys, *words: str) -> str:
 @pytest.fixture
 def no_analysis(monkeypatch, tmp_path):
     """Detection that fails the test if it is ever reached: the values below are refused before."""
-    import avevents.daemon.pipeline as pipeline
+    import avevents.engine.pipeline as pipeline
 
     def detect(*args, **kwargs):
         raise AssertionError("analysed with options that should have been refused")

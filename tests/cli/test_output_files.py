@@ -132,7 +132,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temp_file(tmp_path):
 
 
 def _must_not_analyse(monkeypatch):
-    import avevents.daemon.pipeline as pipeline
+    import avevents.engine.pipeline as pipeline
 
     def detect(*args, **kwargs):
         raise AssertionError("analysed although the output cannot be written")
@@ -196,7 +196,7 @@ def test_a_read_only_folder_is_refused_before_analysis(tmp_path, cut_clip):
 def test_one_bad_file_does_not_stop_the_others(tmp_path, cut_clip, capsys, monkeypatch):
     """A missing file, a damaged one and one that trips a bug are each reported in one line; the good
     file is still analysed and written; the exit status says something failed."""
-    import avevents.daemon.pipeline as pipeline
+    import avevents.engine.pipeline as pipeline
 
     damaged = tmp_path / "damaged.mp4"
     damaged.write_bytes(cut_clip.path.read_bytes()[:2000])

@@ -16,8 +16,8 @@ import grpc
 
 from avevents.daemon.client import DaemonClient
 from avevents.daemon.jobs import JobQueue
-from avevents.daemon.residency import ResidentModels
 from avevents.daemon.server import AvEventsServicer
+from avevents.engine.residency import ResidentModels
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from avevents.core.errors import Cancelled
 from avevents.core.results import DetectOptions
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media.writer import write_media
 
 from ..conftest import start_daemon
 

@@ -10,8 +10,8 @@ import pytest
 
 from avevents.core.results import DetectOptions
 from avevents.daemon.batch import DaemonBatch, LocalBatch
-from avevents.daemon.pipeline import detect
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.pipeline import detect
+from avevents.engine.residency import ResidentModels
 
 from ..conftest import start_daemon
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from avevents.core.results import DetectOptions
-from avevents.daemon.pipeline import detect
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.pipeline import detect
+from avevents.engine.residency import ResidentModels
 
 LABELS = ("Laughter", "Applause", "Speech", "Dog", "Cat")
 

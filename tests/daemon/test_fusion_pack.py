@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 
 from avevents.core.results import DetectOptions
-from avevents.daemon.detectors.features import extract_features
-from avevents.daemon.media.writer import write_media
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.detectors.features import extract_features
+from avevents.engine.media.writer import write_media
+from avevents.engine.residency import ResidentModels
 from avevents.models.fusion import FusionConfig
 from avevents.models.fusion_pack import install_fusion_pack
 from avevents.models.fusion_training import TrainOptions, train_fusion
@@ -135,7 +135,7 @@ def test_resnet18_serves_as_the_frame_encoder(av_store, tmp_path):
     install_fusion_pack(av_store, "music-r18", model)
     old = os.environ.get("AVEVENTS_MODEL_STORE")
     assert old == str(av_store.root)
-    from avevents.daemon.pipeline import detect
+    from avevents.engine.pipeline import detect
 
     result = detect(clip.path, DetectOptions(pack="music-r18", labels=("Music",)), models)
     assert ("resnet18-imagenet", "torchvision-IMAGENET1K_V1") in result.models

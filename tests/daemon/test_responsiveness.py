@@ -15,7 +15,7 @@ import pytest
 from avevents.core.errors import DaemonUnavailable, QueueFull
 from avevents.core.paths import SingleInstanceLock
 from avevents.daemon.client import DaemonClient
-from avevents.daemon.residency import ModelEntry, ModelState, ResidentModels
+from avevents.engine.residency import ModelEntry, ModelState, ResidentModels
 
 from ..conftest import start_daemon
 from .inprocess_server import client_for, serving

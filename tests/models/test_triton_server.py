@@ -15,8 +15,8 @@ import pytest
 from avevents.cli.main import main as cli
 from avevents.core.results import DetectOptions
 from avevents.daemon.batch import DaemonBatch
-from avevents.daemon.pipeline import detect
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.pipeline import detect
+from avevents.engine.residency import ResidentModels
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
 from avevents.models.runners.triton_runner import TritonRunner

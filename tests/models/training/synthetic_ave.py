@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media.writer import write_media
 
 from ...media_factory import SHARED, pick_words, words
 

@@ -10,7 +10,7 @@ import opentimelineio as otio
 import pytest
 
 from avevents.cli.main import main as cli
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.residency import ResidentModels
 from avevents.models.training.ave import BACKGROUND, AveDataset, read_records
 from avevents.models.training.ave_training import AveTrainOptions, evaluate, load_split, robustness, train_ave
 from avevents.models.training.loop import FitOptions, fit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from avevents.core.results import DetectOptions, LabelOptions
-from avevents.daemon.postprocess import PointCandidates, ScoreTrack, hysteresis, points_to_ranges, track_to_ranges
+from avevents.engine.postprocess import PointCandidates, ScoreTrack, hysteresis, points_to_ranges, track_to_ranges
 
 
 def test_hysteresis_opens_high_and_closes_low():

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from avevents.core.errors import MediaError
-from avevents.daemon.media.decode import AudioBlock, DecodeSettings, VideoFrame, decode
-from avevents.daemon.media.probe import probe
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media.decode import AudioBlock, DecodeSettings, VideoFrame, decode
+from avevents.engine.media.probe import probe
+from avevents.engine.media.writer import write_media
 
 from ...media_factory import shared_or_skip
 

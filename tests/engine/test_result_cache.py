@@ -14,8 +14,8 @@ import pytest
 from avevents.cli.main import main as cli
 from avevents.core.results import GridTrack, LabelOptions
 from avevents.daemon import pipeline, result_cache
-from avevents.daemon.postprocess import ScoreTrack
-from avevents.daemon.result_cache import CachedAnalysis, ResultCache
+from avevents.engine.postprocess import ScoreTrack
+from avevents.engine.result_cache import CachedAnalysis, ResultCache
 
 
 @pytest.fixture

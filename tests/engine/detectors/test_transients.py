@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avevents.daemon.media import synth
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media import synth
+from avevents.engine.media.writer import write_media
 
 
 def onsets(result):
@@ -46,7 +46,7 @@ def test_sustained_music_has_none(tmp_path, run_detect):
 
 def test_chunked_analysis_matches_one_pass(tmp_path, run_detect, monkeypatch):
     """Working in chunks (bounded memory) changes nothing, also for onsets on chunk boundaries."""
-    from avevents.daemon.detectors import transients
+    from avevents.engine.detectors import transients
 
     rng = np.random.default_rng(4)
     rate = 16000

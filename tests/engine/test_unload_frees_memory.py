@@ -13,7 +13,7 @@ from ..media_factory import SHARED, shared_or_skip
 
 SCRIPT = """
 import json, numpy as np, psutil
-from avevents.daemon.residency import ResidentModels
+from avevents.engine.residency import ResidentModels
 import torch  # loaded in any daemon that has run the tagger; keeps the baseline honest
 rss = lambda: psutil.Process().memory_info().rss
 models = ResidentModels()

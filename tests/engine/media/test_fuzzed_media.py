@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from avevents.core.errors import MediaUnreadable
-from avevents.daemon.media.decode import DecodeSettings, _AudioChannel, decode
-from avevents.daemon.media.probe import probe
+from avevents.engine.media.decode import DecodeSettings, _AudioChannel, decode
+from avevents.engine.media.probe import probe
 
 from ... import media_factory
 from ...conftest import isolated_env

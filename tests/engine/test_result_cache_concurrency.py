@@ -24,8 +24,8 @@ import time
 import numpy as np
 
 from avevents.core.results import GridTrack
-from avevents.daemon.postprocess import PointCandidates, ScoreTrack
-from avevents.daemon.result_cache import CachedAnalysis, ResultCache
+from avevents.engine.postprocess import PointCandidates, ScoreTrack
+from avevents.engine.result_cache import CachedAnalysis, ResultCache
 
 
 def key_for(i):

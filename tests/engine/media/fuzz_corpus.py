@@ -202,8 +202,8 @@ def check_one(path: Path, models) -> Outcome:
     """
     from avevents.core.errors import MediaError
     from avevents.core.results import DetectOptions
-    from avevents.daemon.media.probe import probe
-    from avevents.daemon.pipeline import detect
+    from avevents.engine.media.probe import probe
+    from avevents.engine.pipeline import detect
 
     try:
         probe(path)
@@ -237,7 +237,7 @@ def _where(exc: BaseException) -> str:
 def _worker(paths: list[str], conn) -> None:
     """Child process: report each file's outcome in order, after a ``ready`` once imports are done."""
     logging.basicConfig(level=logging.ERROR)  # the product's warnings about damage are expected here
-    from avevents.daemon.residency import ResidentModels
+    from avevents.engine.residency import ResidentModels
 
     models = ResidentModels()
     conn.send("ready")

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from avevents.core.errors import UnknownLabel
-from avevents.daemon.detectors import registry
-from avevents.daemon.media.writer import write_media
+from avevents.engine.detectors import registry
+from avevents.engine.media.writer import write_media
 from avevents.models.store import ModelStore
 
 from ...media_factory import SHARED, shared_or_skip, speech_and_music_soundtrack

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from avevents.daemon.detectors.audiovisual import fuse
-from avevents.daemon.residency import ResidentModels
-from avevents.daemon.robustness import modality_attention, perturb
+from avevents.engine.detectors.audiovisual import fuse
+from avevents.engine.residency import ResidentModels
+from avevents.engine.robustness import modality_attention, perturb
 
 from ..media_factory import shared_or_skip
 
@@ -68,9 +68,9 @@ def test_truncated_picture_stream_is_reported(av_store, run_detect, tmp_path):
 def test_key_frames_only_decodes_less_and_finds_the_same(av_store, run_detect, tmp_path):
     """Pictures from key frames only (no scene cuts asked): the dog is still found, nothing is reported
     truncated, and with cuts asked every frame is decoded, said in a note."""
-    from avevents.daemon.media.decode import DecodeSettings, decode
-    from avevents.daemon.media.probe import probe
-    from avevents.daemon.media.writer import write_media
+    from avevents.engine.media.decode import DecodeSettings, decode
+    from avevents.engine.media.probe import probe
+    from avevents.engine.media.writer import write_media
 
     frames = (np.full((120, 160, 3), (i * 7) % 255, np.uint8) for i in range(100))
     clip = tmp_path / "gop25.mp4"

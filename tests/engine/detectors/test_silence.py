@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from avevents.daemon.media.writer import write_media
+from avevents.engine.media.writer import write_media
 
 TOLERANCE = 0.3
 
