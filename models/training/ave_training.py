@@ -112,7 +112,7 @@ def robustness(
     work_dir: Path,
     progress: Callable | None = None,
 ) -> dict[str, Evaluation]:
-    """The split's videos re-encoded under each damage (``daemon.robustness.perturb``), evaluated."""
+    """The split's videos re-encoded under each damage (``engine.robustness.perturb``), evaluated."""
     from avevents.engine.robustness import perturb
 
     present, _ = dataset.available(split)

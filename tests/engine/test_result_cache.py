@@ -13,7 +13,7 @@ import pytest
 
 from avevents.cli.main import main as cli
 from avevents.core.results import GridTrack, LabelOptions
-from avevents.daemon import pipeline, result_cache
+from avevents.engine import pipeline, result_cache
 from avevents.engine.postprocess import ScoreTrack
 from avevents.engine.result_cache import CachedAnalysis, ResultCache
 
