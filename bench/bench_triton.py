@@ -54,8 +54,9 @@ def measure(url: str, model: str, name: str, batch: np.ndarray, repeat: int) -> 
     from avevents.models.build import build
     from avevents.models.runners import InputSpec
     from avevents.models.runners.triton_runner import TritonRunner
+    from avevents.models.store import ModelStore
 
-    local = ort.InferenceSession(str(build(model, device="", precision="fp32").onnx))
+    local = ort.InferenceSession(str(build(ModelStore(), model, device="", precision="fp32").onnx))
     runner = TritonRunner(url, model, (InputSpec(name, (None, *batch.shape[1:])),), ("logits", "embedding"))
     runner.activate()
     base = median_time(lambda: local.run(None, {name: batch}), repeat)

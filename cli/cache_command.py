@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def info(args: argparse.Namespace) -> int:
     from avevents.engine.result_cache import info as cache_info
 
-    facts = cache_info()
+    facts = cache_info(args.settings.cache)
     state = "on" if facts["enabled"] else "off (AVEVENTS_CACHE=off)"
     print(f"result cache: {facts['path']} ({state})")
     print(f"{facts['entries']} entries, {facts['bytes'] / 2**20:.1f} MB of {facts['limit_bytes'] / 2**20:.0f} MB")
@@ -25,5 +25,5 @@ def info(args: argparse.Namespace) -> int:
 def clear(args: argparse.Namespace) -> int:
     from avevents.engine.result_cache import ResultCache
 
-    print(f"removed {ResultCache().clear()} cached analyses")
+    print(f"removed {ResultCache.configured(args.settings.cache).clear()} cached analyses")
     return 0

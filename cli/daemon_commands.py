@@ -12,6 +12,8 @@ from collections.abc import Callable
 from google.protobuf.json_format import MessageToDict
 
 from avevents.core.errors import DaemonUnavailable, InvalidRequest
+from avevents.core.settings import Settings
+from avevents.daemon import connection_limits
 from avevents.daemon.client import DaemonClient
 
 from . import store_commands
@@ -57,6 +59,27 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "an IPv6 one in brackets ([::1]:50051); PORT 1-65535, or 0 for any free port",
     )
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --tcp host (token required)")
+    p.add_argument(
+        "--max-connections-per-peer",
+        type=_at_least(1),
+        default=connection_limits.DEFAULT_PER_PEER,
+        metavar="N",
+        help="with --tcp: open connections one user (or, remote, one address) may hold (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-connections",
+        type=_at_least(1),
+        default=connection_limits.DEFAULT_TOTAL,
+        metavar="N",
+        help="with --tcp: open connections in all, lowered to fit the file limit (default: %(default)s)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=_duration,
+        default=300.0,
+        metavar="SECONDS",
+        help="with --tcp: close a connection idle this long (default: %(default)s)",
+    )
     p.add_argument("--jobs", type=_at_least(1), default=1, help="detections running at once (default: %(default)s)")
     p.add_argument(
         "--runner",
@@ -134,37 +157,47 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import os
-
     from avevents.daemon.server import Daemon, ServeConfig
 
-    if args.runner != "auto":
-        os.environ["AVEVENTS_RUNNER"] = args.runner  # read where each model picks its runner
-    if args.triton_url:
-        os.environ["AVEVENTS_TRITON_URL"] = args.triton_url
-    if args.cross_batching != "auto":
-        os.environ["AVEVENTS_CROSS_BATCH"] = args.cross_batching  # read where each model makes its runner
-    if args.torch_compile:
-        os.environ["AVEVENTS_TORCH_COMPILE"] = "on"
-    if args.device_preprocess != "auto":
-        os.environ["AVEVENTS_DEVICE_PREPROCESS"] = args.device_preprocess
-    if args.batch_wait_ms is not None:
-        os.environ["AVEVENTS_BATCH_WAIT_MS"] = str(args.batch_wait_ms)
-    if args.runner == "triton" and not os.environ.get("AVEVENTS_TRITON_URL"):
+    settings = serve_settings(args, args.settings)
+    if settings.runner.backend == "triton" and not settings.runner.triton_url:
         raise InvalidRequest("--runner triton needs --triton-url")
 
     config = ServeConfig(
         socket_path=args.socket,
         tcp=args.tcp,
         allow_remote=args.allow_remote,
+        tcp_max_per_peer=args.max_connections_per_peer,
+        tcp_max_total=args.max_connections,
+        tcp_idle_seconds=args.idle_timeout,
         max_running=args.jobs,
         max_queued=args.max_queue,
         shutdown_grace=args.shutdown_grace,
         preload=not args.no_preload,
     )
-    asyncio.run(Daemon(config).serve_forever())
+    asyncio.run(Daemon(config, settings).serve_forever())
     log.info("event loop closed")
     return 0
+
+
+def serve_settings(args: argparse.Namespace, settings: Settings) -> Settings:
+    """``settings`` (the environment's) with the ``serve`` flags laid over them: a flag left at auto keeps
+    what the environment says."""
+    switch = {"on": True, "off": False}
+    changes: dict = {}
+    if args.runner != "auto":
+        changes["backend"] = args.runner
+    if args.triton_url:
+        changes["triton_url"] = args.triton_url
+    if args.cross_batching != "auto":
+        changes["cross_batching"] = switch[args.cross_batching]
+    if args.torch_compile:
+        changes["torch_compile"] = True
+    if args.device_preprocess != "auto":
+        changes["device_preprocess"] = switch[args.device_preprocess]
+    if args.batch_wait_ms is not None:
+        changes["batch_wait_ms"] = float(args.batch_wait_ms)
+    return settings.with_runner(**changes)
 
 
 def _megabytes(n: int) -> str:
@@ -212,7 +245,7 @@ def models_list(args: argparse.Namespace) -> int:
         from avevents.daemon import convert
         from avevents.engine.residency import ResidentModels
 
-        models = [convert.model_to_pb(s) for s in ResidentModels().states()]
+        models = [convert.model_to_pb(s) for s in ResidentModels(settings=args.settings).states()]
         source = "this machine (daemon not running)"
     if args.json:
         print(json.dumps([MessageToDict(m, preserving_proto_field_name=True) for m in models], indent=2))
@@ -224,7 +257,9 @@ def models_list(args: argparse.Namespace) -> int:
             state += f", {_megabytes(m.memory_bytes)}"
         print(f"  {m.name} {m.version}  [{m.pack}]  {m.task}: {', '.join(m.labels)}  - {state}")
         print(f"      source: {m.source}; licence {m.licence}")
-    store_commands.print_store()
+    from avevents.models.store import ModelStore
+
+    store_commands.print_store(ModelStore.configured(args.settings.store))
     return 0
 
 
@@ -247,7 +282,7 @@ def devices(args: argparse.Namespace) -> int:
         with DaemonClient.connect() as client:
             found = list(client.list_devices().devices)
     except DaemonUnavailable:
-        from avevents.daemon.server import list_devices
+        from avevents.daemon.model_service import list_devices
 
         found = list_devices("cpu")
     if args.json:
@@ -263,11 +298,13 @@ def devices(args: argparse.Namespace) -> int:
 
 
 def labels(args: argparse.Namespace) -> int:
-    from avevents.engine.detectors.registry import all_labels, default_labels, default_pack
+    from avevents.engine.detectors.registry import Packs
+    from avevents.models.store import ModelStore
 
-    pack = args.pack or default_pack()
-    defaults = set(default_labels(pack))
-    names = all_labels(pack)
+    packs = Packs.read(ModelStore.configured(args.settings.store))
+    pack = packs.check(args.pack)
+    defaults = set(packs.default_labels(pack))
+    names = packs.all_labels(pack)
     print(f"pack {pack}: {len(names)} labels (* = analysed when no --labels are given)")
     for name in names:
         print(f"{'*' if name in defaults else ' '} {name}")

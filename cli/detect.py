@@ -113,7 +113,7 @@ def _runner(args: argparse.Namespace):
     from avevents.engine.pipeline import detect
     from avevents.engine.residency import ResidentModels
 
-    models = ResidentModels()
+    models = ResidentModels(settings=args.settings)
     return "in-process", lambda path, options, on_progress: detect(
         path, options, models, threading.Event(), on_progress
     )

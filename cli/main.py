@@ -8,6 +8,7 @@ import os
 import sys
 
 from avevents.core.errors import AvEventsError
+from avevents.core.settings import Settings
 
 from . import (
     cache_command,
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     level = "INFO" if args.command == "serve" and args.log_level == "WARNING" else args.log_level
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The one read of the AVEVENTS_* settings; commands pass them down (``serve`` lays its flags over them).
+    args.settings = Settings.from_environment()
     try:
         return args.func(args)
     except AvEventsError as exc:

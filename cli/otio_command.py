@@ -31,9 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from avevents.core.paths import config_dir
     from avevents.daemon.batch import open_batch
+    from avevents.plugins.markers.palette import PALETTE_FILE, load_palette
     from avevents.plugins.premiere_bridge.bridge import BridgeOptions, add_event_markers
     from avevents.plugins.resolve.defaults import load_defaults
-    from avevents.plugins.resolve.palette import PALETTE_FILE, load_palette
 
     defaults = load_defaults(config_dir())  # the tray's saved defaults, where no flag says otherwise
     options = BridgeOptions(

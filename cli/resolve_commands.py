@@ -59,7 +59,7 @@ def uninstall(args: argparse.Namespace) -> int:
 
 def _palette():
     from avevents.core.paths import config_dir
-    from avevents.plugins.resolve.palette import PALETTE_FILE, load_palette
+    from avevents.plugins.markers.palette import PALETTE_FILE, load_palette
 
     return load_palette(config_dir() / PALETTE_FILE)
 

@@ -47,7 +47,7 @@ class _Bar:
 
 
 def pull(args: argparse.Namespace) -> int:
-    store, bar = ModelStore(), _Bar()
+    store, bar = ModelStore.configured(args.settings.store), _Bar()
     try:
         pack = store.pull(args.name, bar)
     finally:
@@ -57,7 +57,7 @@ def pull(args: argparse.Namespace) -> int:
 
 
 def import_files(args: argparse.Namespace) -> int:
-    store, bar = ModelStore(), _Bar()
+    store, bar = ModelStore.configured(args.settings.store), _Bar()
     try:
         pack = store.import_files(args.name, args.files, bar)
     finally:
@@ -69,7 +69,8 @@ def import_files(args: argparse.Namespace) -> int:
 def build(args: argparse.Namespace) -> int:
     from avevents.models.build import build as build_pack
 
-    result = build_pack(args.name, args.device, args.precision, lambda message: print(message, file=sys.stderr))
+    store = ModelStore.configured(args.settings.store)
+    result = build_pack(store, args.name, args.device, args.precision, lambda line: print(line, file=sys.stderr))
     print(f"ONNX: {result.onnx}")
     if result.engine is None:
         print(f"no TensorRT engine: {result.reason}")
@@ -79,15 +80,14 @@ def build(args: argparse.Namespace) -> int:
 
 
 def remove(args: argparse.Namespace) -> int:
-    if ModelStore().remove(args.name):
+    if ModelStore.configured(args.settings.store).remove(args.name):
         print(f"{args.name} removed")
     else:
         print(f"{args.name} was not installed")
     return 0
 
 
-def print_store() -> None:
-    store = ModelStore()
+def print_store(store: ModelStore) -> None:
     print(f"model packs (store {store.root}{', mirror ' + str(store.mirror) if store.mirror else ''}):")
     for spec, pack in store.list():
         state = "installed" if pack else _absent_state(store, spec.name)

@@ -92,7 +92,7 @@ def train(args: argparse.Namespace) -> int:
     if args.resume:
         _check_resumable(work)
     cache = args.cache or work / "features"
-    models = ResidentModels(default_device=args.device)
+    models = ResidentModels(default_device=args.device, settings=args.settings)
     if args.ave is not None:
         if args.videos is None:
             raise InvalidRequest("--ave needs --videos (the folder of <VideoID>.mp4 files)")
@@ -150,7 +150,7 @@ def train(args: argparse.Namespace) -> int:
             f"{len(examples.labels)} label(s) ({', '.join(examples.labels)}) from {examples.clips} clip(s), "
             f"{positives} marked half-seconds of {len(examples.targets)}"
         )
-    pack = install_fusion_pack(ModelStore(), args.name, model)
+    pack = install_fusion_pack(ModelStore.configured(args.settings.store), args.name, model)
     print(f"{summary}; installed pack {pack.spec.name} (use: avevents detect FILE --pack {pack.spec.name})")
     print(f"work folder: {work}")
     return 0
@@ -165,7 +165,7 @@ def evaluate(args: argparse.Namespace) -> int:
     from avevents.models.training.ave_training import AveTrainOptions, load_split, robustness
     from avevents.models.training.ave_training import evaluate as run_eval
 
-    pack = ModelStore().require(args.pack)
+    pack = ModelStore.configured(args.settings.store).require(args.pack)
     config = FusionConfig.from_json(pack.file(CONFIG_FILE).read_text())
     if not config.exclusive:
         raise InvalidRequest(f"{args.pack} was not trained on AVE-format data (its labels can co-occur)")
@@ -174,7 +174,7 @@ def evaluate(args: argparse.Namespace) -> int:
     if list(dataset.labels) != list(config.labels):
         raise InvalidRequest(f"{args.pack} predicts other classes than {args.ave}/categories.txt")
     options = AveTrainOptions(config.audio_encoder, config.video_encoder, cache_dir=args.work_dir / "features")
-    models = ResidentModels()
+    models = ResidentModels(settings=args.settings)
     data, _, missing = load_split(dataset, args.split, models, options, _features_progress)
     result = run_eval(model, data, len(dataset.labels))
     print(f"{args.split}: {len(data)} videos ({len(missing)} missing); segment accuracy {result.segment_accuracy:.3f}")

@@ -18,9 +18,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from avevents.models.store import ModelStore
     from avevents.models.triton_export import export_triton
 
-    folder = export_triton(args.pack, args.directory, args.plan, args.max_batch, args.instances, args.cpu)
+    store = ModelStore.configured(args.settings.store)
+    folder = export_triton(store, args.pack, args.directory, args.plan, args.max_batch, args.instances, args.cpu)
     print(f"wrote {folder} (config.pbtxt, 1/{'model.plan' if args.plan else 'model.onnx'})")
     print(f"serve it: tritonserver --model-repository {args.directory}; then avevents serve --runner triton "
           "--triton-url http://HOST:8000")  # fmt: skip

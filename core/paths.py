@@ -64,12 +64,10 @@ def config_dir() -> Path:
     return _private_dir(Path(base) / "avevents")
 
 
-def user_dir(kind: str, name: str, override_env: str) -> Path:
-    """A per-user folder of ``kind`` "data" or "cache" for avevents' ``name`` (``override_env`` wins):
-    %LOCALAPPDATA% on Windows, ~/Library/{Application Support,Caches} on macOS, XDG elsewhere."""
-    override = os.environ.get(override_env)
-    if override:
-        return Path(override)
+def user_dir(kind: str, name: str) -> Path:
+    """A per-user folder of ``kind`` "data" or "cache" for avevents' ``name`` (settings may name another:
+    ``core.settings``): %LOCALAPPDATA% on Windows, ~/Library/{Application Support,Caches} on macOS, XDG
+    elsewhere."""
     if sys.platform == "win32":
         return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "avevents" / name
     if sys.platform == "darwin":

@@ -142,6 +142,7 @@ class MediaInfo:
     audio_codec: str = ""
     audio_stream_count: int = 0
     audio_stream: int = 0
+    warnings: list[str] = field(default_factory=list)  # what the probe noticed, shown with the result
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from avevents.core.errors import AvEventsError, DaemonUnavailable
 from avevents.core.paths import DaemonInfo, SingleInstanceLock, read_token
 from avevents.core.results import DetectOptions, DetectResult, ProgressUpdate
+from avevents.core.settings import Settings
 from avevents.proto.v1 import avevents_pb2 as pb
 from avevents.proto.v1 import avevents_pb2_grpc as pb_grpc
 
@@ -87,8 +88,11 @@ class DaemonClient:
             (self._active_calls.add if active else self._active_calls.discard)(call)
 
     @classmethod
-    def connect(cls, address: str | None = None, timeout: float = 1.0, start_wait: float = 30.0) -> DaemonClient:
-        """The daemon at ``address``, or the one this user's discovery file names.
+    def connect(
+        cls, address: str | None = None, timeout: float = 1.0, start_wait: float = 30.0, token: str | None = None
+    ) -> DaemonClient:
+        """The daemon at ``address``, or the one this user's discovery file names. ``token`` (a TCP
+        daemon's): None takes the settings' (``AVEVENTS_TOKEN``), else this user's token file.
 
         A daemon that is starting (its lock held, no discovery file yet, or its process alive but not
         answering yet) is waited for, up to ``start_wait`` seconds, instead of being taken for absent.
@@ -104,7 +108,8 @@ class DaemonClient:
             if info is None:
                 raise DaemonUnavailable("the avevents daemon is not running (start it with: avevents serve)")
             address = info.address
-        token = os.environ.get("AVEVENTS_TOKEN") or read_token()
+        if token is None:
+            token = Settings.from_environment().token or read_token()
         pid = info.pid if info and info.address == address else None
         client = cls(address, token, pid)
         while not client.healthy(timeout):

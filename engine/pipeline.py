@@ -1,7 +1,10 @@
-"""One detection request, start to finish: validate, probe, decode once, run detectors, post-process.
+"""One detection request, start to finish: ``prepare`` (validate the options, check the pack and labels
+against one snapshot of the store, probe the media, plan the detectors) then ``run`` (decode once, run
+the detectors, post-process).
 
-The same function runs inside the daemon (in a worker thread) and in-process for ``avevents detect``
-when no daemon is up, so both give the same results.
+Each check happens once, in ``prepare``: the daemon prepares a request as soon as it has a place in the
+queue (bad input fails without waiting behind other jobs) and runs it when its turn comes; ``detect`` is
+both in one call, for ``avevents detect`` in-process when no daemon is up, so both give the same results.
 """
 
 from __future__ import annotations
@@ -11,19 +14,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from queue import Empty, Full, Queue
 
 from avevents.core.errors import Cancelled, NoUsableStream, RangeOutsideMedia
 from avevents.core.results import DetectOptions, DetectResult, Event, MediaInfo, ProgressUpdate
 
 from .detectors.base import Detector
-from .detectors.registry import all_detector_labels, default_pack, plan, resolve_labels
+from .detectors.features import FeatureCollector, SegmentFeatures
+from .detectors.registry import Packs, PlanItem
 from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
 from .media.probe import probe
 from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
 from .residency import ResidentModels
 from .result_cache import CachedAnalysis, ResultCache, file_identity
-from .result_cache import enabled as cache_enabled
 
 log = logging.getLogger(__name__)
 
@@ -53,32 +57,49 @@ def analysed_range(info: MediaInfo, requested: tuple[float, float] | None) -> tu
     return start, min(end, duration) if duration else end
 
 
-def detect(
-    path: str,
-    options: DetectOptions,
-    models: ResidentModels,
-    cancel: threading.Event | None = None,
-    progress: ProgressCallback | None = None,
-) -> DetectResult:
-    """Analyse ``path`` and return its events; raises an ``AvEventsError`` subclass on bad input."""
+@dataclass
+class PreparedAnalysis:
+    """A request checked once: its options, pack and labels, the media's facts, the range to analyse and
+    the detectors to run (with the models each uses), and the warnings so far."""
+
+    options: DetectOptions
+    pack: str
+    labels: list[str]  # every label asked for, resolved
+    info: MediaInfo
+    start: float
+    end: float
+    runnable: list[PlanItem]  # the plan's items whose streams exist
+    analysed_labels: list[str]
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0  # how long preparing took (part of the result's elapsed time)
+
+
+def prepare(path: str, options: DetectOptions, models: ResidentModels) -> PreparedAnalysis:
+    """Validate ``options``, resolve the pack and labels from one look at ``models``' store, probe
+    ``path`` and plan the detectors.
+
+    :raises InvalidRequest, UnknownPack, UnknownLabel: bad options (with the closest names).
+    :raises MediaError, NoUsableStream, RangeOutsideMedia: media that cannot give what is asked.
+    """
     started = time.perf_counter()
-    report = progress or (lambda update: None)
     options.validate()
-    pack = options.pack or default_pack()
-    labels = resolve_labels(pack, options.labels)
+    packs = Packs.read(models.store)
+    pack = packs.check(options.pack)
+    labels = packs.resolve_labels(pack, options.labels)
     info = probe(path, options.audio_stream)
     start, end = analysed_range(info, options.source_range)
 
     runnable = []
     missing: dict[str, list[str]] = {}  # modality -> labels that need it
-    for item in plan(pack, labels):
+    for item in packs.plan(pack, labels):
         modality = item.detector.spec.modality
         present = {"audio": info.has_audio, "video": info.has_video, "av": info.has_audio or info.has_video}
         if present[modality]:
             runnable.append(item)
         else:
             missing.setdefault(modality, []).extend(item.labels)
-    warnings = [f"no {modality} stream: {', '.join(names)} not analysed" for modality, names in missing.items()]
+    warnings = list(info.warnings)
+    warnings += [f"no {modality} stream: {', '.join(names)} not analysed" for modality, names in missing.items()]
     if not runnable:
         raise NoUsableStream(
             f"{info.path}: has no {'audio' if not info.has_audio else 'video'} stream, which "
@@ -92,15 +113,46 @@ def detect(
                 f"no {'video' if info.has_audio else 'audio'} stream: {', '.join(item.labels)} use the "
                 f"{alone} alone (attention {'1/0' if info.has_audio else '0/1'})"
             )
+    return PreparedAnalysis(
+        options, pack, labels, info, start, end, runnable, analysed_labels, warnings, time.perf_counter() - started
+    )
+
+
+def detect(
+    path: str,
+    options: DetectOptions,
+    models: ResidentModels,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+) -> DetectResult:
+    """Analyse ``path`` and return its events (``prepare`` then ``run``); raises an ``AvEventsError``
+    subclass on bad input."""
+    return run(prepare(path, options, models), models, cancel, progress)
+
+
+def run(
+    prepared: PreparedAnalysis,
+    models: ResidentModels,
+    cancel: threading.Event | None = None,
+    progress: ProgressCallback | None = None,
+) -> DetectResult:
+    """Analyse a prepared request: decode once, run its detectors (or take them from the result cache),
+    post-process into events."""
+    started = time.perf_counter() - prepared.seconds
+    report = progress or (lambda update: None)
+    options, pack, info = prepared.options, prepared.pack, prepared.info
+    start, end, runnable = prepared.start, prepared.end, prepared.runnable
+    analysed_labels, warnings = prepared.analysed_labels, list(prepared.warnings)
 
     report(ProgressUpdate("loading", 0.0, 0.0, end - start, "loading models"))
     picture_fps = options.video_analysis_fps or DEFAULT_PICTURE_FPS
-    cache = ResultCache() if options.use_cache and cache_enabled() else None
+    cache_settings = models.settings.cache
+    cache = ResultCache.configured(cache_settings) if options.use_cache and cache_settings.enabled else None
     identity = (file_identity(info.path) if cache is not None else None) or ""
     if not identity:  # a pipe, a device or a file unreadable now: analysed without the cache
         cache = None
     analyses = [
-        _Analysis(item, models, info, pack, cache, identity, (start, end), picture_fps, options.keyframes_only)
+        _Analysis(item, models, info, cache, identity, (start, end), picture_fps, options.keyframes_only)
         for item in runnable
     ]
     detectors = [a.detector for a in analyses]
@@ -195,13 +247,14 @@ class _Analysis:
     A cached analysis holds every label the detector can produce; ``wanted`` are the request's."""
 
     def __init__(
-        self, item, models, info: MediaInfo, pack: str, cache, identity: str, range_, picture_fps, keyframes_only
+        self, item: PlanItem, models, info: MediaInfo, cache, identity: str, range_, picture_fps, keyframes_only
     ):
         self.wanted = set(item.labels)
         self.cache = cache
-        labels = _cacheable_labels(item, pack) if cache is not None else item.labels
-        if item.model_name:
-            self.detector = item.detector.create_for(models, info, labels, item.model_name)
+        # Cached, an analysis keeps every label its detector can produce, so a later label set is served.
+        labels = (item.producible or item.labels) if cache is not None else item.labels
+        if item.model_names:
+            self.detector = item.detector.create_for(models, info, labels, item.model_names)
         else:
             self.detector = item.detector.create(models, info)
         self.cached = None
@@ -240,11 +293,17 @@ class _Analysis:
             self.cache.put(self.key, entry)
 
 
-def _cacheable_labels(item, pack: str) -> list[str]:
-    """Every label the item's detector can produce (so a cached analysis serves any later label set)."""
-    if not item.model_name:
-        return item.labels
-    return all_detector_labels(item.detector, item.model_name, pack) or item.labels
+def extract_features(path, models: ResidentModels, audio_encoder: str, video_encoder: str) -> SegmentFeatures:
+    """The embeddings of a whole file, decoded once (``models``: the resident set that holds the encoders);
+    training's input. Here, not beside the collector: a detector never drives the pipeline."""
+    info = probe(path)
+    audio = models.get(audio_encoder) if info.has_audio else None
+    vision = models.get(video_encoder) if info.has_video else None
+    collector = FeatureCollector(
+        audio, vision, models.get(audio_encoder).embedding_dim, models.get(video_encoder).embedding_dim
+    )
+    run_detectors(info, [collector], 0.0, info.duration_seconds)
+    return collector.finish()
 
 
 def run_detectors(

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 import psutil
 
 from avevents.core.errors import ModelUnavailable, UnknownModel
+from avevents.core.settings import RunnerSettings, Settings
 from avevents.models import silero_vad
+from avevents.models.store import ModelStore
 
-from .detectors.registry import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
+from .detectors.builtin import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class ModelEntry:
     labels: tuple[str, ...]
     source: str
     licence: str
-    loader: Callable[[str], object]  # device -> the loaded model
+    loader: Callable[[str, LoadContext], object]  # (device, context) -> the loaded model
     devices: tuple[str, ...] = ("cpu",)
     resident: bool = True  # False: signal processing with nothing to load
     local: bool = False  # a trained pack found in the store, not from the catalog
@@ -62,7 +64,7 @@ def _catalog() -> list[ModelEntry]:
             labels=("Speech",),
             source="bundled in the silero-vad wheel (ONNX)",
             licence="MIT",
-            loader=lambda device: silero_vad.SileroVad(),
+            loader=lambda device, context: silero_vad.SileroVad(),
         )
     ]
     from avevents.models.catalog import PACKS, TAGGER_PACKS, VISION_PACKS, WAV2VEC2_PACKS
@@ -78,7 +80,7 @@ def _catalog() -> list[ModelEntry]:
                 labels=("527 AudioSet labels",),
                 source=spec.source,
                 licence=spec.licence,
-                loader=lambda device, name=name: _load_tagger(name, device),
+                loader=lambda device, context, name=name: _load_tagger(name, device, context),
                 devices=("cpu", "cuda"),
             )
         )
@@ -93,7 +95,7 @@ def _catalog() -> list[ModelEntry]:
                 labels=("audio embeddings for trained packs",),
                 source=spec.source,
                 licence=spec.licence,
-                loader=lambda device, name=name: _load_wav2vec2(name, device),
+                loader=lambda device, context, name=name: _load_wav2vec2(name, device, context),
                 devices=("cpu", "cuda"),
             )
         )
@@ -108,7 +110,7 @@ def _catalog() -> list[ModelEntry]:
                 labels=("video evidence for AudioSet labels",),
                 source=vision.source,
                 licence=vision.licence,
-                loader=lambda device, name=name: _load_vision(name, device),
+                loader=lambda device, context, name=name: _load_vision(name, device, context),
                 devices=("cpu", "cuda"),
             )
         )
@@ -125,39 +127,43 @@ def _catalog() -> list[ModelEntry]:
                 labels=det.spec.labels,
                 source="built in (signal processing, no weights)",
                 licence="MIT",
-                loader=lambda device: None,
+                loader=lambda device, context: None,
                 resident=False,
             )
         )
     return entries
 
 
-def _load_tagger(name: str, device: str = "") -> object:
+@dataclass(frozen=True)
+class LoadContext:
+    """What a loader is given: the one store of this set of models and how its runners are made."""
+
+    store: ModelStore
+    runner: RunnerSettings
+
+
+def _load_tagger(name: str, device: str, context: LoadContext) -> object:
     from avevents.models.audioset import AudioSetTagger
-    from avevents.models.store import ModelStore
 
-    return AudioSetTagger(ModelStore().require(name), device=device)
+    return AudioSetTagger(context.store.require(name), device=device, settings=context.runner)
 
 
-def _load_vision(name: str, device: str = "") -> object:
-    from avevents.models.store import ModelStore
+def _load_vision(name: str, device: str, context: LoadContext) -> object:
     from avevents.models.vision import VisionEncoder
 
-    return VisionEncoder(ModelStore().require(name), device=device)
+    return VisionEncoder(context.store.require(name), device=device, settings=context.runner)
 
 
-def _load_wav2vec2(name: str, device: str = "") -> object:
-    from avevents.models.store import ModelStore
+def _load_wav2vec2(name: str, device: str, context: LoadContext) -> object:
     from avevents.models.wav2vec2 import Wav2Vec2Encoder
 
-    return Wav2Vec2Encoder(ModelStore().require(name), device=device)
+    return Wav2Vec2Encoder(context.store.require(name), device=device)
 
 
-def _load_fusion(name: str, device: str = "") -> object:
+def _load_fusion(name: str, device: str, context: LoadContext) -> object:
     from avevents.models.fusion_pack import FusionModel
-    from avevents.models.store import ModelStore
 
-    return FusionModel(ModelStore().require(name), device=device)
+    return FusionModel(context.store.require(name), device=device, settings=context.runner)
 
 
 def _fusion_entry(pack) -> ModelEntry:
@@ -171,7 +177,7 @@ def _fusion_entry(pack) -> ModelEntry:
         labels=(spec.description,),
         source=f"trained on this machine, installed {pack.manifest.get('installed_at', '?')}",
         licence=spec.licence,
-        loader=lambda device: _load_fusion(spec.name, device),
+        loader=lambda device, context: _load_fusion(spec.name, device, context),
         devices=("cpu", "cuda"),
         local=True,
     )
@@ -198,7 +204,12 @@ class ResidentModels:
     models, ``states()`` and ``loaded()`` go on meanwhile.
     """
 
-    def __init__(self, default_device: str = "cpu"):
+    def __init__(self, default_device: str = "cpu", settings: Settings | None = None):
+        """:param settings: how models run and where the store is; None: ``Settings.from_environment()``
+        (the entry points pass theirs; this default is for scripts and tests)."""
+        self.settings = settings if settings is not None else Settings.from_environment()
+        # One store for every load, listing and plan of this set of models.
+        self.store = ModelStore.configured(self.settings.store)
         self.default_device = default_device
         self.device_overrides: dict[str, str] = {}
         self._lock = threading.RLock()
@@ -220,6 +231,12 @@ class ResidentModels:
         state.available, state.detail = ok, detail
         self.refresh_store()
 
+    def use_store(self, store: ModelStore) -> None:
+        """Take packs from ``store`` from now on (a long-lived set of models whose store moved: the tests'
+        session set, each test module's store); models already loaded stay loaded."""
+        self.store = store
+        self.refresh_store()
+
     def _load_lock(self, name: str) -> threading.Lock:
         with self._lock:
             return self._load_locks.setdefault(name, threading.Lock())
@@ -227,10 +244,9 @@ class ResidentModels:
     def refresh_store(self) -> None:
         """Re-read which store packs are installed (after a pull, import or remove)."""
         from avevents.models.catalog import is_fusion_pack
-        from avevents.models.store import ModelStore
 
         # The store is read without the table lock (disk I/O); the table is then updated at once.
-        store = ModelStore()
+        store = self.store
         local = {p.spec.name: p for p in map(store.installed, store.local_names()) if is_fusion_pack(p)}
         with self._lock:
             names = [n for n, st in self._states.items() if st.entry.pack == AUDIOSET_PACK]
@@ -317,7 +333,7 @@ class ResidentModels:
                 # daemon's event loop must keep answering during loads.
                 rss_before = psutil.Process().memory_info().rss
                 started = time.perf_counter()
-                obj = state.entry.loader(device)
+                obj = state.entry.loader(device, LoadContext(self.store, self.settings.runner))
                 memory = max(0, psutil.Process().memory_info().rss - rss_before)
             finally:
                 with self._lock:

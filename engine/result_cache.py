@@ -6,8 +6,8 @@ Key: the file's identity (resolved path, size, mtime and a hash of three sampled
 rewritten in place within the same second is still told apart), the detector with its models' versions,
 the analysed range and the decode settings, and this cache's format. Entries are single ``.npz`` files
 written to a temp name and renamed (a crash never leaves a half entry); the least recently used go first
-when the cache grows past its limit. ``AVEVENTS_CACHE_DIR`` moves it, ``AVEVENTS_CACHE_MAX_MB`` sizes it
-(default 2048), ``AVEVENTS_CACHE=off`` turns it off.
+when the cache grows past its limit. ``CacheSettings`` (``core.settings``: ``AVEVENTS_CACHE_DIR`` moves it,
+``AVEVENTS_CACHE_MAX_MB`` sizes it, default 2048, ``AVEVENTS_CACHE=off`` turns it off) say where and how big.
 
 The cache never fails an analysis: several threads and processes (``--jobs``, the OTIO bridge, two
 daemons) write, read and evict the same folder at once, so any file may vanish or be replaced between
@@ -35,13 +35,13 @@ import numpy as np
 
 from avevents.core.paths import user_dir
 from avevents.core.results import GridTrack
+from avevents.core.settings import CacheSettings, Settings
 
 from .postprocess import PointCandidates, ScoreTrack
 
 log = logging.getLogger(__name__)
 FORMAT = 1
 SAMPLE_BYTES = 1 << 16
-DEFAULT_MAX_MB = 2048
 ENTRY_SUFFIX = ".npz"
 TEMP_SUFFIX = ".tmp"
 # A temp file this old belongs to a writer that died; younger ones may still be renamed into entries.
@@ -65,11 +65,7 @@ def _warn_once(root: Path | None, kind: str, message: str, *args) -> None:
 
 
 def default_cache_dir() -> Path:
-    return user_dir("cache", "results", "AVEVENTS_CACHE_DIR")
-
-
-def enabled() -> bool:
-    return os.environ.get("AVEVENTS_CACHE", "on").lower() not in ("off", "0", "no", "false")
+    return user_dir("cache", "results")
 
 
 def file_identity(path: str) -> str | None:
@@ -119,12 +115,23 @@ class _File:
 
 class ResultCache:
     """The result cache in ``root`` (default: the user's cache folder), at most ``max_bytes`` (default:
-    ``AVEVENTS_CACHE_MAX_MB``). No public method raises for anything on disk: a failure is a miss, a
-    skipped write or an empty listing, and a warning in the log."""
+    the settings'). No public method raises for anything on disk: a failure is a miss, a skipped write or
+    an empty listing, and a warning in the log."""
 
-    def __init__(self, root: Path | None = None, max_bytes: int | None = None):
+    def __init__(self, root: Path | None = None, max_bytes: int | None = None, *, environment: bool = True):
+        """None: what ``Settings.from_environment()`` says; with ``environment`` False, the per-user
+        folder and the default limit (``configured`` takes settings instead)."""
+        if environment and (root is None or max_bytes is None):
+            configured = Settings.from_environment().cache
+            root = root if root is not None else configured.root
+            max_bytes = max_bytes if max_bytes is not None else configured.max_bytes
         self.root: Path | None = Path(root) if root else _default_root()
-        self.max_bytes = max_bytes if max_bytes is not None else _limit_from_env()
+        self.max_bytes = max_bytes if max_bytes is not None else CacheSettings().max_bytes
+
+    @classmethod
+    def configured(cls, settings: CacheSettings) -> ResultCache:
+        """The cache ``settings`` describe (their root, else the per-user cache folder)."""
+        return cls(settings.root, settings.max_bytes, environment=False)
 
     @staticmethod
     def key(
@@ -327,21 +334,6 @@ def _default_root() -> Path | None:
         return None
 
 
-def _limit_from_env() -> int:
-    """``AVEVENTS_CACHE_MAX_MB`` in bytes; the default when unset or not a number."""
-    mb = os.environ.get("AVEVENTS_CACHE_MAX_MB")
-    if not mb:
-        return DEFAULT_MAX_MB << 20
-    try:
-        limit = float(mb)
-        if not limit >= 0 or limit == float("inf"):  # NaN, negative or infinite
-            raise ValueError(mb)
-        return int(limit * 2**20)
-    except ValueError:
-        _warn_once(None, "limit", "AVEVENTS_CACHE_MAX_MB=%r is not a size in MB; using %d", mb, DEFAULT_MAX_MB)
-        return DEFAULT_MAX_MB << 20
-
-
 def _list_dir(path: Path | None, root: Path | None) -> list[os.DirEntry]:
     """The folder's entries; empty when it is absent or vanished, and a warning when it cannot be read."""
     if path is None:
@@ -430,15 +422,15 @@ def _decode(data) -> CachedAnalysis:
     return CachedAnalysis(outputs, GridTrack(*meta["grid"]), meta["warnings"], meta["luma"], meta["picture_fps"])
 
 
-def info() -> dict:
+def info(settings: CacheSettings) -> dict:
     """Where the cache is, its entries and bytes (one listing), its limit and whether it is on."""
-    cache = ResultCache()
+    cache = ResultCache.configured(settings)
     entries = cache._scan()[0] if cache.root is not None else []
     return {
         "path": str(cache.root) if cache.root is not None else "(no folder)",
         "entries": len(entries),
         "bytes": sum(f.size for f in entries),
         "limit_bytes": cache.max_bytes,
-        "enabled": enabled(),
+        "enabled": settings.enabled,
         "checked": time.strftime("%Y-%m-%d %H:%M:%S"),
     }

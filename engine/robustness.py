@@ -13,11 +13,11 @@ from pathlib import Path
 import av
 import numpy as np
 
-from avevents.core.errors import UnknownPack
+from avevents.core.errors import ModelUnavailable, UnknownPack
 
 from .detectors.audiovisual import AudioVisualDetector
 from .detectors.fusion import FusionDetector
-from .detectors.registry import TAGGER_MODEL, fusion_packs
+from .detectors.registry import TAGGER_MODEL, Packs
 from .media.probe import probe
 from .pipeline import run_detectors
 from .residency import ResidentModels
@@ -93,12 +93,17 @@ def modality_attention(path: Path, label: str, models: ResidentModels, pack: str
     """Mean attention and scores for ``label`` over the whole file: of the zero-shot audio-visual
     detector, or of the trained fusion pack ``pack`` when one is named."""
     info = probe(path)
+    packs = Packs.read(models.store)
     if pack:
-        if pack not in fusion_packs():
-            raise UnknownPack(f"{pack!r} is not an installed fusion pack (installed: {', '.join(fusion_packs())})")
-        detector = FusionDetector.create_for(models, info, [label], pack)
+        if pack not in packs.fusion:
+            raise UnknownPack(f"{pack!r} is not an installed fusion pack (installed: {', '.join(packs.fusion)})")
+        detector = FusionDetector.create_for(models, info, [label], (pack,))
     else:
-        detector = AudioVisualDetector.create_for(models, info, [label], TAGGER_MODEL)
+        if packs.vision is None:
+            raise ModelUnavailable(
+                "the modality attention needs a frame encoder: avevents models pull mobilenet-v2-imagenet"
+            )
+        detector = AudioVisualDetector.create_for(models, info, [label], (TAGGER_MODEL, packs.vision))
     run_detectors(info, [detector], 0.0, info.duration_seconds)
     track = detector.finish()[0]
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from avevents.core.settings import DEFAULT_RUNNER, RunnerSettings
+
 from .audioset_labels import LabelSet, read_labels
 from .catalog import TAGGER_PACKS
 from .efficientat import CHECKPOINTS, LAST_CHANNELS, load_checkpoint
@@ -15,7 +17,7 @@ from .export import export_onnx, verified_export
 from .mel import LogMel
 from .runners import InputSpec, choose_backend
 from .runners.batching import shared_runner
-from .runners.select import activate_with_fallback, device_preprocess
+from .runners.select import activate_with_fallback
 from .store import InstalledPack
 
 log = logging.getLogger(__name__)
@@ -24,12 +26,12 @@ MEL_INPUT = InputSpec("mel", (None, 1, 128, None))
 OUTPUTS = ("logits", "embedding")
 
 
-def mel_device(runner_device: str) -> str:
+def mel_device(runner_device: str, settings: RunnerSettings = DEFAULT_RUNNER) -> str:
     """Where the log-mel front end runs: on the runner's GPU (torch or TensorRT on CUDA, with torch's
-    CUDA there) unless ``AVEVENTS_DEVICE_PREPROCESS`` is off; else the CPU. On the CPU the front end takes
+    CUDA there) unless ``settings.device_preprocess`` is off; else the CPU. On the CPU the front end takes
     0.3-0.7 s of a core per 10 minutes of audio on the development machine: host work that would
     otherwise pace a GPU analysis."""
-    if runner_device.startswith("cuda") and device_preprocess(runner_device) and torch.cuda.is_available():
+    if runner_device.startswith("cuda") and settings.device_preprocess_on(runner_device) and torch.cuda.is_available():
         return runner_device
     return "cpu"
 
@@ -37,7 +39,9 @@ def mel_device(runner_device: str) -> str:
 class AudioSetTagger:
     """EfficientAT from an installed pack, on the chosen backend (default: best available)."""
 
-    def __init__(self, pack: InstalledPack, backend: str = "", device: str = ""):
+    def __init__(
+        self, pack: InstalledPack, backend: str = "", device: str = "", settings: RunnerSettings = DEFAULT_RUNNER
+    ):
         self.pack = pack
         self.config = CHECKPOINTS[TAGGER_PACKS[pack.spec.name]]
         files = {f["name"]: f for f in pack.manifest["files"]}
@@ -47,7 +51,7 @@ class AudioSetTagger:
         self.name = pack.spec.name
         self.version = pack.spec.version
         self.embedding_dim = self.config.channels(LAST_CHANNELS)
-        self.backend, self.device = choose_backend(backend, device)
+        self.backend, self.device = choose_backend(backend, device, settings)
         from .build import TAGGER_RANGES
 
         self.runner = shared_runner(
@@ -59,11 +63,13 @@ class AudioSetTagger:
                 inputs=(MEL_INPUT,),
                 outputs=OUTPUTS,
                 engine=(pack.spec.name, pack.path / "engines", TAGGER_RANGES),
+                settings=settings,
             ),
+            settings,
             max_batch=TAGGER_RANGES["mel"][0][2],
         )
         self.backend, self.device = self.runner.backend, self.runner.device
-        self.mel = LogMel(device=mel_device(self.device))
+        self.mel = LogMel(device=mel_device(self.device, settings))
         log.info("%s ready on %s (%s)", self.name, self.device, self.backend)
 
     def _build(self) -> torch.nn.Module:

@@ -24,10 +24,11 @@ class BuildResult:
     reason: str = ""  # why no engine, when there is none
 
 
-def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=None) -> BuildResult:
+def build(store: ModelStore, name: str, device: str = "cuda:0", precision: str = "fp16", progress=None) -> BuildResult:
     """The pack's ONNX export (checked against its recorded sha256, made again when stale) and, where
     TensorRT can run, its engine.
 
+    :param store: the store the pack is installed in.
     :param name: an installed pack with a network.
     :param device: the GPU the engine is built for.
     :param precision: ``fp16`` or ``fp32``.
@@ -35,7 +36,7 @@ def build(name: str, device: str = "cuda:0", precision: str = "fp16", progress=N
     :raises RunnerError: the pack has no network.
     :raises IntegrityError: one of the pack's files was modified after it was installed.
     """
-    pack = ModelStore().require(name)
+    pack = store.require(name)
     if name in TAGGER_PACKS:
         from .audioset import MEL_INPUT, OUTPUTS, export_tagger_onnx
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from avevents.core.settings import DEFAULT_RUNNER, RunnerSettings
+
 from .catalog import FUSION_TASK, is_fusion_pack
 from .export import export_onnx, verified_export
 from .fusion import (
@@ -83,14 +85,16 @@ def fusion_io(config: FusionConfig) -> tuple[tuple[InputSpec, ...], dict]:
 class FusionModel:
     """Fused, audio and video label probabilities and attention weights from segment embeddings."""
 
-    def __init__(self, pack: InstalledPack, backend: str = "", device: str = ""):
+    def __init__(
+        self, pack: InstalledPack, backend: str = "", device: str = "", settings: RunnerSettings = DEFAULT_RUNNER
+    ):
         self.pack = pack
         self.name, self.version = pack.spec.name, pack.spec.version
         self.config = FusionConfig.from_json(pack.file(CONFIG_FILE).read_text())
         self.labels = list(self.config.labels)  # every output, the background class of an exclusive pack too
         self.weights_sha256 = pack.spec.file(WEIGHTS_FILE).sha256
         self.inputs, ranges = fusion_io(self.config)
-        self.backend, self.device = choose_backend(backend, device)
+        self.backend, self.device = choose_backend(backend, device, settings)
         self.runner = activate_with_fallback(
             self.backend,
             self.device,
@@ -99,6 +103,7 @@ class FusionModel:
             inputs=self.inputs,
             outputs=OUTPUTS,
             engine=(pack.spec.name, pack.path / "engines", ranges),
+            settings=settings,
         )
         self.backend, self.device = self.runner.backend, self.runner.device
         log.info("%s ready on %s (%s)", self.name, self.device, self.backend)

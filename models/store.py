@@ -18,7 +18,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import os
 import shutil
 import time
 import urllib.error
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from avevents.core.errors import Cancelled, DownloadFailed, ModelUnavailable, UnknownModel
 from avevents.core.paths import user_dir
+from avevents.core.settings import Settings, StoreSettings
 
 from .catalog import PACKS, PackFile, PackSpec
 from .files import confined, sha256_of, verify_file
@@ -43,12 +43,7 @@ ProgressFn = Callable[[str, int, int], None]
 
 
 def default_store_dir() -> Path:
-    return user_dir("data", "models", "AVEVENTS_MODEL_STORE")
-
-
-def default_mirror() -> Path | None:
-    mirror = os.environ.get("AVEVENTS_MODEL_MIRROR")
-    return Path(mirror) if mirror else None
+    return user_dir("data", "models")
 
 
 @dataclass
@@ -145,9 +140,23 @@ def _write_manifest(path: Path, manifest: dict) -> None:
 
 
 class ModelStore:
-    def __init__(self, root: Path | None = None, mirror: Path | None = None):
+    def __init__(self, root: Path | None = None, mirror: Path | None = None, *, environment: bool = True):
+        """:param root: the store folder; None: the settings' (``AVEVENTS_MODEL_STORE``), else the per-user one.
+        :param mirror: a folder to install from instead of downloading; None: the settings', if any.
+        :param environment: False: None means the per-user folder and no mirror, the environment unread
+            (``configured``: what an entry point holding Settings uses)."""
+        if environment and (root is None or mirror is None):
+            # A bare ModelStore() in a command or a script means "the user's store, as the environment says".
+            configured = Settings.from_environment().store
+            root = root if root is not None else configured.root
+            mirror = mirror if mirror is not None else configured.mirror
         self.root = Path(root) if root else default_store_dir()
-        self.mirror = mirror if mirror is not None else default_mirror()
+        self.mirror = Path(mirror) if mirror else None
+
+    @classmethod
+    def configured(cls, settings: StoreSettings) -> ModelStore:
+        """The store ``settings`` describe."""
+        return cls(settings.root, settings.mirror, environment=False)
 
     # --- what is here -------------------------------------------------------------------------
     def pack_dir(self, name: str) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from avevents.core.errors import InvalidRequest
 
@@ -13,6 +14,9 @@ PREFERRED_BATCHES = (8, 16, 32)
 # ONNX TensorProto element types -> Triton's ModelConfig data types
 TRITON_TYPES = {1: "TYPE_FP32", 2: "TYPE_UINT8", 3: "TYPE_INT8", 6: "TYPE_INT32", 7: "TYPE_INT64", 9: "TYPE_BOOL",
                 10: "TYPE_FP16", 11: "TYPE_FP64"}  # fmt: skip
+
+if TYPE_CHECKING:
+    from .store import ModelStore
 
 
 def _dims(value_info) -> list[int]:
@@ -51,13 +55,15 @@ def config_text(name: str, onnx_path: Path, platform: str, max_batch: int, insta
     )
 
 
-def export_triton(name: str, out: Path, plan: bool = False, max_batch: int = 64, instances: int = 1, cpu=False) -> Path:
-    """Write the model repository entry for pack ``name``; returns its folder."""
+def export_triton(
+    store: ModelStore, name: str, out: Path, plan: bool = False, max_batch: int = 64, instances: int = 1, cpu=False
+) -> Path:
+    """Write the model repository entry for pack ``name`` of ``store``; returns its folder."""
     from .build import build
 
     if max_batch < 1 or instances < 1:
         raise InvalidRequest("--max-batch and --instances must be at least 1")
-    result = build(name, precision="fp16") if plan else build(name, device="", precision="fp32")
+    result = build(store, name, precision="fp16") if plan else build(store, name, device="", precision="fp32")
     if plan and result.engine is None:
         raise InvalidRequest(f"no TensorRT engine for {name}: {result.reason} (export ONNX instead: drop --plan)")
     folder = Path(out) / name

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from avevents.core.settings import DEFAULT_RUNNER, RunnerSettings
+
 from . import mobilenet_v2, resnet18
 from .export import export_onnx, verified_export
 from .label_map import resolve
@@ -56,7 +58,9 @@ ARCHITECTURES = {
 class VisionEncoder:
     """ImageNet class probabilities and embeddings of uint8 RGB frames [B, 224, 224, 3]."""
 
-    def __init__(self, pack: InstalledPack, backend: str = "", device: str = ""):
+    def __init__(
+        self, pack: InstalledPack, backend: str = "", device: str = "", settings: RunnerSettings = DEFAULT_RUNNER
+    ):
         self.pack = pack
         self.name, self.version = pack.spec.name, pack.spec.version
         self.arch = ARCHITECTURES[pack.spec.name]
@@ -65,7 +69,7 @@ class VisionEncoder:
         lines = pack.file("imagenet_labels.txt").read_text().splitlines()
         self.labels = lines[self.arch.label_offset :]
         self.audioset_map = resolve(self.labels)  # AudioSet label -> output indices
-        self.backend, self.device = choose_backend(backend, device)
+        self.backend, self.device = choose_backend(backend, device, settings)
         from .build import VISION_RANGES
 
         self.runner = shared_runner(
@@ -78,7 +82,9 @@ class VisionEncoder:
                 outputs=OUTPUTS,
                 engine=(pack.spec.name, pack.path / "engines", VISION_RANGES),
                 folded=FoldedPreprocess((FRAMES_INPUT,), self.arch.pixels.module),
+                settings=settings,
             ),
+            settings,
             max_batch=VISION_RANGES["image"][0][2],
         )
         self.backend, self.device = self.runner.backend, self.runner.device

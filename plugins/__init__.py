@@ -1,1 +1,2 @@
-"""Editor integrations: DaVinci Resolve (``resolve``) and the OpenTimelineIO bridge (``premiere_bridge``)."""
+"""Editor integrations: DaVinci Resolve (``resolve``) and the OpenTimelineIO bridge (``premiere_bridge``),
+over one shared, editor-neutral marker package (``markers``)."""

@@ -243,13 +243,18 @@ def models():
     return ResidentModels()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def run_detect(models):
-    """In-process detection with the product's pipeline."""
+    """In-process detection with the product's pipeline, on the store the test's fixtures set up (the
+    session's models follow AVEVENTS_MODEL_STORE as av_store and the like point it elsewhere)."""
     from avevents.core.results import DetectOptions
     from avevents.engine.pipeline import detect
+    from avevents.models.store import ModelStore
 
     def run(path, **options):
+        current = ModelStore()
+        if models.store.root != current.root:
+            models.use_store(current)
         return detect(str(path), DetectOptions(**options), models)
 
     return run

@@ -51,3 +51,33 @@ def test_the_grpc_client_imports_no_engine():
 def test_the_table_knows_every_module():
     for module in layers.modules():
         assert layers.layer(module) in layers.RANK
+
+
+# Inside the engine: the pieces a detector may use (its interface, decoded media types, score tracks,
+# the batching helpers, models) and what plans and drives detectors (never imported by one).
+DETECTOR_INTERFACE = (
+    "avevents.engine.detectors",  # the package's own leaves (base, slots, features...), not registry
+    "avevents.engine.media.decode",
+    "avevents.engine.postprocess",
+    "avevents.core",
+    "avevents.models",
+)
+DRIVERS = ("avevents.engine.detectors.registry", "avevents.engine.pipeline", "avevents.engine.residency",
+           "avevents.engine.result_cache", "avevents.engine.robustness")  # fmt: skip
+
+
+def test_detectors_are_leaves_that_import_only_their_interface():
+    """Detectors never call back into the pipeline or ask the planner again what it decided."""
+    bad = []
+    for edge in layers.imports():
+        source, target = edge.source, edge.target
+        if not source.startswith("avevents.engine.detectors.") or source.endswith(".registry"):
+            continue
+        if target.startswith(DRIVERS) or not target.startswith(DETECTOR_INTERFACE):
+            bad.append(f"{source} imports {target} at line {edge.line}")
+    assert not bad, bad
+
+
+def test_resident_models_do_not_depend_on_label_planning():
+    bad = [e for e in layers.imports() if e.source == "avevents.engine.residency" and e.target.startswith(DRIVERS)]
+    assert not bad, bad

@@ -4,7 +4,6 @@ tray the main window is shown instead, with the same daemon controls."""
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 
@@ -49,17 +48,7 @@ class DaemonControls:
 
     def start(self) -> None:
         self.settings = load_settings()
-        env = self.settings.daemon_env()
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            daemon_process.start(self.settings.daemon_args())
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        daemon_process.start(self.settings.daemon_args(), self.settings.daemon_env())
         self.link.starting = True
         self.link.poll()
 

@@ -19,8 +19,9 @@ def log_path() -> Path:
     return config_dir() / LOG_NAME
 
 
-def start(extra_args: list[str] | None = None) -> subprocess.Popen:
-    """Launch the daemon; it outlives the tray (its own session). Its output goes to ``log_path()``."""
+def start(extra_args: list[str] | None = None, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Launch the daemon; it outlives the tray (its own session). Its output goes to ``log_path()``.
+    ``extra_env`` is laid over this process's environment for the daemon alone."""
     log = open(log_path(), "ab")  # noqa: SIM115 - handed to the child, closed here after the spawn
     try:
         flags = {"start_new_session": True} if os.name != "nt" else {"creationflags": 0x00000200}
@@ -29,6 +30,7 @@ def start(extra_args: list[str] | None = None) -> subprocess.Popen:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, **(extra_env or {})},
             **flags,
         )
     finally:

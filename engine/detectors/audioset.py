@@ -37,8 +37,9 @@ class AudioSetDetector(Detector):
     )
 
     @classmethod
-    def create_for(cls, models, media, labels: list[str], model_name: str) -> AudioSetDetector:
-        return cls(models.get(model_name), labels)
+    def create_for(cls, models, media, labels: list[str], model_names: tuple[str, ...]) -> AudioSetDetector:
+        """The tagger ``model_names[0]`` (the plan's) on ``labels``."""
+        return cls(models.get(model_names[0]), labels)
 
     def __init__(self, tagger: AudioSetTagger, labels: list[str], keep_embeddings: bool = False):
         self.tagger = tagger

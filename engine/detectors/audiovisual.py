@@ -54,12 +54,13 @@ class AudioVisualDetector(Detector):
     )
 
     @classmethod
-    def create_for(cls, models, media: MediaInfo, labels: list[str], model_name: str) -> AudioVisualDetector:
-        audio = AudioSetDetector(models.get(model_name), labels) if media.has_audio else None
-        from .registry import vision_model
-
-        encoder = vision_model() if media.has_video else None
-        vision = models.get(encoder) if encoder else None
+    def create_for(
+        cls, models, media: MediaInfo, labels: list[str], model_names: tuple[str, ...]
+    ) -> AudioVisualDetector:
+        """The tagger and the frame encoder the plan chose (``model_names``), each where its stream exists."""
+        tagger, encoder = model_names
+        audio = AudioSetDetector(models.get(tagger), labels) if media.has_audio else None
+        vision = models.get(encoder) if media.has_video else None
         return cls(audio, vision, labels)
 
     def __init__(self, audio: AudioSetDetector | None, vision: VisionEncoder | None, labels: list[str]):

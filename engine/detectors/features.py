@@ -93,21 +93,6 @@ class FeatureCollector:
         return SegmentFeatures(start, HOP_SECONDS, audio_out, video_out, present)
 
 
-def extract_features(path, models, audio_encoder: str, video_encoder: str) -> SegmentFeatures:
-    """The embeddings of a whole file, decoded once (``models``: the resident set that holds the encoders)."""
-    from ..media.probe import probe
-    from ..pipeline import run_detectors
-
-    info = probe(path)
-    audio = models.get(audio_encoder) if info.has_audio else None
-    vision = models.get(video_encoder) if info.has_video else None
-    collector = FeatureCollector(
-        audio, vision, models.get(audio_encoder).embedding_dim, models.get(video_encoder).embedding_dim
-    )
-    run_detectors(info, [collector], 0.0, info.duration_seconds)
-    return collector.finish()
-
-
 def _fit(rows: np.ndarray, n: int) -> np.ndarray:
     """Cut or extend (repeating the last row) to n rows."""
     if len(rows) >= n:

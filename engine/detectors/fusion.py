@@ -33,8 +33,9 @@ class FusionDetector(Detector):
     )
 
     @classmethod
-    def create_for(cls, models, media: MediaInfo, labels: list[str], model_name: str) -> FusionDetector:
-        fusion: FusionModel = models.get(model_name)
+    def create_for(cls, models, media: MediaInfo, labels: list[str], model_names: tuple[str, ...]) -> FusionDetector:
+        """The trained pack ``model_names[0]`` with the encoders its config names."""
+        fusion: FusionModel = models.get(model_names[0])
         audio = models.get(fusion.config.audio_encoder) if media.has_audio else None
         vision = models.get(fusion.config.video_encoder) if media.has_video else None
         return cls(fusion, FeatureCollector(audio, vision, fusion.config.audio_dim, fusion.config.video_dim), labels)

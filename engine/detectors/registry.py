@@ -5,36 +5,42 @@
 Speech, Silence, Transient and Scene cut, whose boundaries are sharper. Each trained fusion pack in the
 store (a local pack) is a pack of its own name: its labels, then the built-in ones. The default pack is
 ``audioset`` when its weights are installed and ``builtin`` otherwise; results say which ran.
+
+Every answer comes from ``Packs``, one look at the store (``Packs.read(store)``): a request checks its
+pack and labels and plans its detectors from the same snapshot, so a pull or a remove meanwhile never
+gives it half of each, and the plan says which models each detector uses (detectors never ask again).
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from avevents.core.errors import ModelUnavailable, UnknownLabel, UnknownPack
 
 from .base import Detector
-from .cuts import CutDetector
-from .silence import SilenceDetector
-from .speech import SpeechDetector
-from .transients import TransientDetector
+from .builtin import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK, TAGGER_MODEL
 
-BUILTIN_PACK = "builtin"
-AUDIOSET_PACK = "audioset"
-TAGGER_MODEL = "efficientat-mn04-as"
-BUILTIN_DETECTORS: tuple[type[Detector], ...] = (SpeechDetector, SilenceDetector, TransientDetector, CutDetector)
+if TYPE_CHECKING:
+    from avevents.models.audioset_labels import LabelSet
+    from avevents.models.store import InstalledPack, ModelStore
+
+__all__ = ["AUDIOSET_PACK", "BUILTIN_DETECTORS", "BUILTIN_PACK", "TAGGER_MODEL", "Packs", "PlanItem"]
 
 
 @dataclass
 class PlanItem:
-    """One detector to run and the labels it must report."""
+    """One detector to run, the labels it must report, the resident models it uses and every label it
+    could report (what a cached analysis keeps, so that a later request for other labels is served)."""
 
     detector: type[Detector]
     labels: list[str]
-    model_name: str = ""  # resident model it needs, for detectors created per label set
+    model_names: tuple[str, ...] = ()  # for detectors created per label set
+    producible: list[str] = field(default_factory=list)
 
 
 def _builtin_labels() -> list[str]:
@@ -55,69 +61,10 @@ def _unknown(label: str, pack: str, known: list[str]) -> UnknownLabel:
 
 
 @lru_cache(maxsize=4)
-def _audioset_labels(csv_path: Path, mtime: float):
+def _audioset_labels(csv_path: Path, mtime: float) -> LabelSet:
     from avevents.models.audioset_labels import LabelSet, read_labels
 
     return LabelSet(read_labels(csv_path))
-
-
-def _tagger_labels():
-    from avevents.models.store import ModelStore
-
-    pack = ModelStore().installed(TAGGER_MODEL)
-    if pack is None:
-        raise ModelUnavailable(
-            f"the {AUDIOSET_PACK!r} pack needs the AudioSet tagger: run `avevents models pull {TAGGER_MODEL}`"
-        )
-    path = pack.file("class_labels_indices.csv")
-    return _audioset_labels(path, path.stat().st_mtime)
-
-
-def tagger_installed() -> bool:
-    from avevents.models.store import ModelStore
-
-    return ModelStore().installed(TAGGER_MODEL) is not None
-
-
-def vision_model() -> str | None:
-    """The installed frame encoder (MobileNetV2 before ResNet18), or None. With one, AudioSet labels get
-    video evidence and modality attention."""
-    from avevents.models.catalog import VISION_PACKS
-    from avevents.models.store import ModelStore
-
-    store = ModelStore()
-    return next((name for name in VISION_PACKS if store.installed(name) is not None), None)
-
-
-def vision_installed() -> bool:
-    return vision_model() is not None
-
-
-def fusion_packs() -> dict[str, list[str]]:
-    """Installed trained fusion packs and their labels: each is a pack a request can name."""
-    from avevents.models.catalog import is_fusion_pack
-    from avevents.models.store import ModelStore
-
-    store = ModelStore()
-    packs = (store.installed(name) for name in store.local_names())
-    return {p.spec.name: list(p.manifest.get("labels", [])) for p in packs if is_fusion_pack(p)}
-
-
-def default_pack() -> str:
-    return AUDIOSET_PACK if tagger_installed() else BUILTIN_PACK
-
-
-def pack_names() -> list[str]:
-    return [BUILTIN_PACK, AUDIOSET_PACK, *fusion_packs()]
-
-
-def _check_pack(pack: str) -> str:
-    name = pack or default_pack()
-    if name not in pack_names():
-        close = difflib.get_close_matches(name, pack_names(), n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise UnknownPack(f"unknown pack {name!r}{hint} (available: {', '.join(pack_names())})")
-    return name
 
 
 def _with_builtins(learned: list[str]) -> list[str]:
@@ -126,83 +73,131 @@ def _with_builtins(learned: list[str]) -> list[str]:
     return learned + [x for x in _builtin_labels() if x.casefold() not in own]
 
 
-def default_labels(pack: str) -> list[str]:
-    name = _check_pack(pack)
-    if name == BUILTIN_PACK:
-        return _builtin_labels()
-    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
-        return _with_builtins(fusion_packs()[name])
-    from avevents.models.audioset_labels import EDITOR_DEFAULTS
+@dataclass(frozen=True)
+class Packs:
+    """What the store offers at one moment: the tagger, the frame encoder and the trained fusion packs."""
 
-    tagger = _tagger_labels()
-    return _builtin_labels() + [label for label in EDITOR_DEFAULTS if label in tagger.index]
+    tagger: InstalledPack | None = None
+    vision: str | None = None  # the installed frame encoder (MobileNetV2 before ResNet18)
+    fusion: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # trained pack -> its labels
 
+    @classmethod
+    def read(cls, store: ModelStore) -> Packs:
+        """One look at ``store``."""
+        from avevents.models.catalog import VISION_PACKS, is_fusion_pack
 
-def all_labels(pack: str) -> list[str]:
-    name = _check_pack(pack)
-    if name == BUILTIN_PACK:
-        return _builtin_labels()
-    if name != AUDIOSET_PACK:
-        return default_labels(name)
-    builtin = {x.casefold() for x in _builtin_labels()}
-    return _builtin_labels() + [x for x in _tagger_labels().names if x.casefold() not in builtin]
+        local = (store.installed(name) for name in store.local_names())
+        return cls(
+            tagger=store.installed(TAGGER_MODEL),
+            vision=next((name for name in VISION_PACKS if store.installed(name) is not None), None),
+            fusion={p.spec.name: tuple(p.manifest.get("labels", [])) for p in local if is_fusion_pack(p)},
+        )
 
+    # --- packs ------------------------------------------------------------------------------------
+    @property
+    def default(self) -> str:
+        return AUDIOSET_PACK if self.tagger is not None else BUILTIN_PACK
 
-def resolve_labels(pack: str, requested: tuple[str, ...] | list[str]) -> list[str]:
-    """Canonical names of the requested labels (the pack's defaults when none are asked for)."""
-    name = _check_pack(pack)
-    if not requested:
-        return default_labels(name)
-    resolved: list[str] = []
-    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
-        known = default_labels(name)
-        by_fold = {x.casefold(): x for x in known}
+    def names(self) -> list[str]:
+        return [BUILTIN_PACK, AUDIOSET_PACK, *self.fusion]
+
+    def check(self, pack: str) -> str:
+        """``pack`` (the default when empty), known here.
+
+        :raises UnknownPack: with the closest names."""
+        name = pack or self.default
+        if name not in self.names():
+            close = difflib.get_close_matches(name, self.names(), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UnknownPack(f"unknown pack {name!r}{hint} (available: {', '.join(self.names())})")
+        return name
+
+    # --- labels -----------------------------------------------------------------------------------
+    def tagger_labels(self) -> LabelSet:
+        """The tagger's 527 labels.
+
+        :raises ModelUnavailable: the tagger is not installed."""
+        if self.tagger is None:
+            raise ModelUnavailable(
+                f"the {AUDIOSET_PACK!r} pack needs the AudioSet tagger: run `avevents models pull {TAGGER_MODEL}`"
+            )
+        path = self.tagger.file("class_labels_indices.csv")
+        return _audioset_labels(path, path.stat().st_mtime)
+
+    def default_labels(self, pack: str) -> list[str]:
+        name = self.check(pack)
+        if name == BUILTIN_PACK:
+            return _builtin_labels()
+        if name != AUDIOSET_PACK:
+            return _with_builtins(list(self.fusion[name]))
+        from avevents.models.audioset_labels import EDITOR_DEFAULTS
+
+        tagger = self.tagger_labels()
+        return _builtin_labels() + [label for label in EDITOR_DEFAULTS if label in tagger.index]
+
+    def all_labels(self, pack: str) -> list[str]:
+        name = self.check(pack)
+        if name == BUILTIN_PACK:
+            return _builtin_labels()
+        if name != AUDIOSET_PACK:
+            return self.default_labels(name)
+        builtin = {x.casefold() for x in _builtin_labels()}
+        return _builtin_labels() + [x for x in self.tagger_labels().names if x.casefold() not in builtin]
+
+    def resolve_labels(self, pack: str, requested: tuple[str, ...] | list[str]) -> list[str]:
+        """Canonical names of the requested labels (the pack's defaults when none are asked for).
+
+        :raises UnknownPack, UnknownLabel: with the closest names."""
+        name = self.check(pack)
+        if not requested:
+            return self.default_labels(name)
+        resolved: list[str] = []
+        if name not in (BUILTIN_PACK, AUDIOSET_PACK):
+            known = self.default_labels(name)
+            by_fold = {x.casefold(): x for x in known}
+            for label in requested:
+                canonical = by_fold.get(label.strip().casefold())
+                if canonical is None:
+                    raise _unknown(label, name, known)
+                if canonical not in resolved:
+                    resolved.append(canonical)
+            return resolved
         for label in requested:
-            canonical = by_fold.get(label.strip().casefold())
+            canonical = _resolve_builtin(label)
             if canonical is None:
-                raise _unknown(label, name, known)
+                if name == BUILTIN_PACK:
+                    raise _unknown(label, name, _builtin_labels())
+                canonical = self.tagger_labels().require(label, name)
             if canonical not in resolved:
                 resolved.append(canonical)
         return resolved
-    for label in requested:
-        canonical = _resolve_builtin(label)
-        if canonical is None:
-            if name == BUILTIN_PACK:
-                raise _unknown(label, name, _builtin_labels())
-            canonical = _tagger_labels().require(label, name)
-        if canonical not in resolved:
-            resolved.append(canonical)
-    return resolved
 
+    # --- detectors --------------------------------------------------------------------------------
+    def plan(self, pack: str, labels: list[str]) -> list[PlanItem]:
+        """Detectors to run for ``labels`` (already resolved), the labels each reports and its models."""
+        wanted = set(labels)
+        learned: list[PlanItem] = []
+        name = self.check(pack)
+        if name not in (BUILTIN_PACK, AUDIOSET_PACK):
+            from .fusion import FusionDetector
 
-def plan(pack: str, labels: list[str]) -> list[PlanItem]:
-    """Detectors to run for ``labels`` (already resolved) and the labels each reports."""
-    wanted = set(labels)
-    learned: list[PlanItem] = []
-    name = _check_pack(pack)
-    if name not in (BUILTIN_PACK, AUDIOSET_PACK):
-        from .fusion import FusionDetector
+            own = [x for x in labels if x in self.fusion[name]]
+            learned = [PlanItem(FusionDetector, own, (name,), list(self.fusion[name]))] if own else []
+            wanted -= set(own)
+        items = [PlanItem(det, [x for x in det.spec.labels if x in wanted]) for det in BUILTIN_DETECTORS]
+        items = learned + [item for item in items if item.labels]
+        for item in items:
+            item.producible = item.producible or list(item.labels)
+        covered = {x for item in items for x in item.labels}
+        rest = [x for x in labels if x not in covered]
+        if rest:
+            tagged = list(self.tagger_labels().names)
+            if self.vision is not None:
+                from .audiovisual import AudioVisualDetector
 
-        own = [x for x in labels if x in fusion_packs()[name]]
-        learned = [PlanItem(FusionDetector, own, name)] if own else []
-        wanted -= set(own)
-    items = [PlanItem(det, [x for x in det.spec.labels if x in wanted]) for det in BUILTIN_DETECTORS]
-    items = learned + [item for item in items if item.labels]
-    covered = {x for item in items for x in item.labels}
-    rest = [x for x in labels if x not in covered]
-    if rest:
-        if vision_installed():
-            from .audiovisual import AudioVisualDetector as TaggerDetector
-        else:
-            from .audioset import AudioSetDetector as TaggerDetector
-        items.append(PlanItem(TaggerDetector, rest, TAGGER_MODEL))
-    return items
+                items.append(PlanItem(AudioVisualDetector, rest, (TAGGER_MODEL, self.vision), tagged))
+            else:
+                from .audioset import AudioSetDetector
 
-
-def all_detector_labels(detector: type[Detector], model_name: str, pack: str) -> list[str]:
-    """Every label a model-backed detector can score: a fusion pack's labels, or the tagger's 527."""
-    if detector.spec.name == "fusion":
-        return list(fusion_packs().get(model_name, []))
-    if detector.spec.name in ("audioset", "audiovisual"):
-        return list(_tagger_labels().names)
-    return []
+                items.append(PlanItem(AudioSetDetector, rest, (TAGGER_MODEL,), tagged))
+        return items

@@ -261,7 +261,12 @@ def _duration(container: av.container.InputContainer, streams: list, p: Path, in
         return container.duration / av.time_base
     scanned = _read_to_end(p, info)
     if scanned > 0:
-        log.warning("%s: declares no duration (piped or still being written?); read to its end: %.2f s", p, scanned)
+        note = (
+            f"the file declares no duration (piped, or still being written?): its length, {scanned:.2f} s, "
+            "was found by reading it to the end; anything written after that is not analysed"
+        )
+        log.warning("%s: %s", p, note)
+        info.warnings.append(note)  # the user sees it with the result, not only the daemon's log
         return scanned
     raise MediaUnreadable(
         f"{p}: its length cannot be found (no duration declared and no timed packet); "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,17 +26,6 @@ class InputSpec:
             want is not None and got != want for want, got in zip(self.shape, array.shape)
         ):
             raise RunnerError(f"input {self.name!r}: shape {tuple(array.shape)}, expected {self.shape} (None = any)")
-
-
-def env_switch(name: str, default: bool) -> bool:
-    """An on/off environment setting (on, 1, true, yes / off, 0, false, no); unset or anything else
-    (auto) gives ``default``."""
-    value = os.environ.get(name, "auto").lower()
-    if value in ("on", "1", "true", "yes"):
-        return True
-    if value in ("off", "0", "false", "no"):
-        return False
-    return default
 
 
 def in_row_chunks(

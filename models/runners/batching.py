@@ -14,7 +14,6 @@ instead of several threads competing, and a CUDA graph or a TensorRT context is 
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import deque
@@ -22,7 +21,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .base import Runner, RunnerError, env_switch
+from avevents.core.settings import RunnerSettings
+
+from .base import Runner, RunnerError
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +31,6 @@ DEFAULT_MAX_BATCH = 64  # the largest batch in the TensorRT profiles (models/bui
 DEFAULT_WAIT_SECONDS = 0.002
 # A thread that called within this long (or ten waits, if longer) counts as a job using the model.
 ACTIVE_CALLER_SECONDS = 1.0
-
-
-def cross_batching_enabled(device: str) -> bool:
-    """``AVEVENTS_CROSS_BATCH`` on / off (the daemon's ``--cross-batching``); unset: on for a GPU (or a
-    remote server), off on the CPU, where it was measured 0.87x (bench/bench_concurrency.py, 2 cores:
-    decoding is the bottleneck there, and serialising inference through one thread only costs)."""
-    return env_switch("AVEVENTS_CROSS_BATCH", device != "cpu")
-
-
-def wait_seconds() -> float:
-    """How long a batch may wait for another job's (``AVEVENTS_BATCH_WAIT_MS``, default 2 ms)."""
-    raw = os.environ.get("AVEVENTS_BATCH_WAIT_MS", "")
-    try:
-        return max(0.0, float(raw) / 1000.0) if raw else DEFAULT_WAIT_SECONDS
-    except ValueError:
-        log.warning("AVEVENTS_BATCH_WAIT_MS=%r is not a number of milliseconds; using the default", raw)
-        return DEFAULT_WAIT_SECONDS
 
 
 @dataclass
@@ -217,8 +201,11 @@ class CrossRequestBatcher(Runner):
             self.stats.largest_run = max(self.stats.largest_run, rows)
 
 
-def shared_runner(runner: Runner, max_batch: int = DEFAULT_MAX_BATCH) -> Runner:
-    """``runner`` behind a cross-request batcher (active) where batching across requests is on."""
-    if not cross_batching_enabled(runner.device):
+def shared_runner(runner: Runner, settings: RunnerSettings, max_batch: int = DEFAULT_MAX_BATCH) -> Runner:
+    """``runner`` behind a cross-request batcher (active) where ``settings`` turn batching across requests
+    on. Unset, it is on for a GPU (or a remote server) and off on the CPU, where it was measured 0.87x
+    (bench/bench_concurrency.py, 2 cores: decoding is the bottleneck there, and serialising inference
+    through one thread only costs)."""
+    if not settings.cross_batching_on(runner.device):
         return runner
-    return CrossRequestBatcher(runner, max_batch, wait_seconds()).activate()
+    return CrossRequestBatcher(runner, max_batch, settings.batch_wait_ms / 1000.0).activate()

@@ -1,19 +1,19 @@
-"""Backend choice: explicit when asked (or ``AVEVENTS_RUNNER``: the daemon's ``--runner``), else
-tensorrt -> torch cuda -> onnxruntime cpu, logged. ``triton`` sends inference to a Triton server at
-``AVEVENTS_TRITON_URL`` (models named as their packs, see ``avevents export-triton``)."""
+"""Backend choice: explicit when asked (an argument, or ``RunnerSettings.backend``: the daemon's
+``--runner``), else tensorrt -> torch cuda -> onnxruntime cpu, logged. ``triton`` sends inference to a
+Triton server at ``RunnerSettings.triton_url`` (models named as their packs, see ``avevents export-triton``)."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import InputSpec, RunnerError, env_switch
+from avevents.core.settings import BACKENDS, DEFAULT_RUNNER, RunnerSettings
+
+from .base import InputSpec, RunnerError
 
 log = logging.getLogger(__name__)
-BACKENDS = ("tensorrt", "torch", "onnxruntime", "triton")
 
 
 @dataclass(frozen=True)
@@ -25,12 +25,6 @@ class FoldedPreprocess:
     wrap: Callable
 
 
-def device_preprocess(device: str) -> bool:
-    """Whether input preparation runs on ``device`` (``AVEVENTS_DEVICE_PREPROCESS`` on / off; unset or
-    auto: on a CUDA device). "on" on the CPU runs the folded module there too (the tests' way to check it)."""
-    return env_switch("AVEVENTS_DEVICE_PREPROCESS", device.startswith("cuda"))
-
-
 def _cuda_available() -> bool:
     try:
         import torch
@@ -40,11 +34,12 @@ def _cuda_available() -> bool:
         return False
 
 
-def choose_backend(requested: str = "", device: str = "") -> tuple[str, str]:
-    """(backend, device) to use. ``requested`` empty: the best available, with the reason logged."""
-    requested = requested or os.environ.get("AVEVENTS_RUNNER", "")
+def choose_backend(requested: str = "", device: str = "", settings: RunnerSettings = DEFAULT_RUNNER) -> tuple[str, str]:
+    """(backend, device) to use. ``requested`` (else ``settings.backend``) empty: the best available,
+    with the reason logged."""
+    requested = requested or settings.backend
     if requested == "triton":
-        url = os.environ.get("AVEVENTS_TRITON_URL", "")
+        url = settings.triton_url
         if not url:
             raise RunnerError("the triton runner needs the server's URL (--triton-url or AVEVENTS_TRITON_URL)")
         return "triton", url
@@ -74,10 +69,11 @@ def make_runner(
     precision: str = "fp32",
     engine: tuple | None = None,
     folded: FoldedPreprocess | None = None,
+    settings: RunnerSettings = DEFAULT_RUNNER,
 ):
     """A runner for ``backend`` (``build`` makes the torch module, ``onnx_path`` the ONNX file;
     ``engine`` = (model name, engine cache folder, dynamic-axis ranges) for TensorRT; ``folded``: the
-    preprocessing a torch runner runs on its device when ``device_preprocess`` says so)."""
+    preprocessing a torch runner runs on its device when ``settings.device_preprocess_on`` says so)."""
     if backend == "tensorrt":
         if engine is None:
             raise RunnerError("this model has no TensorRT engine settings")
@@ -92,11 +88,11 @@ def make_runner(
 
         return TritonRunner(device, engine[0], inputs, outputs)
     if backend == "torch":
-        from .torch_runner import TorchRunner, compile_enabled
+        from .torch_runner import TorchRunner
 
-        if folded is not None and device_preprocess(device):
+        if folded is not None and settings.device_preprocess_on(device):
             build, inputs = (lambda network=build: folded.wrap(network())), folded.inputs
-        return TorchRunner(build, inputs, outputs, device, precision, compile=compile_enabled())
+        return TorchRunner(build, inputs, outputs, device, precision, compile=settings.torch_compile)
     if backend == "onnxruntime":
         from .onnxruntime_runner import OnnxRuntimeRunner
 

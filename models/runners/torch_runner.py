@@ -9,19 +9,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from .base import InputSpec, Runner, RunnerError, env_switch, in_row_chunks
+from .base import InputSpec, Runner, RunnerError, in_row_chunks
 
 log = logging.getLogger(__name__)
 
 # Compiled graphs are specialised to their shapes: batches are padded up to one of these sizes, so a
 # model compiles (and, on CUDA, records a graph) at most this many times. 64 is the batcher's largest.
 COMPILE_BATCHES = (8, 16, 32, 64)
-
-
-def compile_enabled() -> bool:
-    """``AVEVENTS_TORCH_COMPILE`` on (the daemon's ``--torch-compile``); off by default: on the CPU ONNX
-    Runtime is faster still (bench/bench_models.py), and the GPU gain is for bench/gpu_check.py to show."""
-    return env_switch("AVEVENTS_TORCH_COMPILE", False)
 
 
 def compile_bucket(rows: int) -> int:

@@ -29,7 +29,7 @@ def video_features(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(audio [T, Da], video [T, Dv], present [T, 2]) of ``path`` on ``segment_seconds`` segments (cut or
     padded to ``segments`` when given)."""
-    from avevents.engine.detectors.features import extract_features
+    from avevents.engine.pipeline import extract_features
 
     path = Path(path)
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -16,11 +16,12 @@ from pathlib import Path
 import opentimelineio as otio
 
 from avevents.core.errors import InvalidRequest
-from avevents.plugins.resolve.palette import DEFAULT_PALETTE
+from avevents.plugins.markers.palette import DEFAULT_PALETTE
+from avevents.plugins.markers.spec import MarkerSpec, event_span, marker_spec
 from avevents.plugins.resolve.scope import merge_requests
 
 from .formats import FORMATS, Format, guess_format, read_timeline, write_timeline
-from .markers import make_marker, remove_own
+from .markers import make_marker, remove_own, spec_range
 from .media import file_name, locate, path_from_reference, timecode_start_seconds
 
 log = logging.getLogger(__name__)
@@ -144,16 +145,18 @@ def annotate(timeline, fmt: Format, batch, options: BridgeOptions, palette=None,
     for piece, outcome in done:
         report.removed += remove_own(piece.clip)
         added = 0
-        for event in (e for e in outcome["events"] if _inside(e, piece)):
-            media_range = _media_range(event, piece)
-            target, marked = piece.clip, media_range
+        for event in outcome["events"]:
+            spec = _media_marker(event, piece, palette)
+            if spec is None:
+                continue
+            target, marked = piece.clip, spec_range(spec)
             if options.scope == "timeline":
-                target, marked = stack, piece.clip.transformed_time_range(media_range, stack)
+                target, marked = stack, piece.clip.transformed_time_range(marked, stack)
                 key = (event["label"], marked.start_time.to_seconds(), marked.duration.to_seconds())
                 if key in seen:  # the same event from a video clip and its linked audio
                     continue
                 seen.add(key)
-            target.markers.append(make_marker(event, marked, fmt, palette, file_name(piece.path)))
+            target.markers.append(make_marker(spec, fmt, marked))
             added += 1
         report.added += added
         report.warnings += [f"{file_name(piece.path)}: {w}" for w in outcome.get("warnings", [])]
@@ -166,23 +169,16 @@ def _starts_in(marker, spans) -> bool:
     return any(span.start_time <= t < span.end_time_exclusive() for span in spans)
 
 
-def _inside(event: dict, piece: MediaPiece) -> bool:
-    start, end = event["start_seconds"], event["end_seconds"]
-    if end <= start:
-        return piece.source_start <= start < piece.source_end
-    return end > piece.source_start and start < piece.source_end
-
-
-def _media_range(event: dict, piece: MediaPiece):
-    """The event clipped to the clip, in the clip's media time, on whole frames of the clip's rate."""
+def _media_marker(event: dict, piece: MediaPiece, palette: dict[str, str]) -> MarkerSpec | None:
+    """The event clipped to the clip, in the clip's media time, on whole frames of the clip's rate (None
+    when it is not in the clip)."""
+    span = event_span(event, piece.source_start, piece.source_end)
+    if span is None:
+        return None
     rate = piece.clip.trimmed_range().start_time.rate
-    start = max(event["start_seconds"], piece.source_start)
-    end = min(max(event["end_seconds"], start), piece.source_end)
-    first = round((piece.origin + start) * rate)
-    last = round((piece.origin + end) * rate)
-    return otio.opentime.TimeRange(
-        otio.opentime.RationalTime(first, rate), otio.opentime.RationalTime(last - first, rate)
-    )
+    first = round((piece.origin + span[0]) * rate)
+    last = round((piece.origin + span[1]) * rate)
+    return marker_spec(event, first, last - first, rate, palette, file_name(piece.path))
 
 
 def add_event_markers(

@@ -52,7 +52,7 @@ def timecode_start_seconds(path: Path) -> float:
     """Seconds of the file's start timecode (a QuickTime tmcd track or a 'timecode' tag), 0 without one."""
     import av
 
-    from avevents.plugins.resolve.rates import parse_rate, timecode_to_frames
+    from avevents.plugins.markers.rates import parse_rate, timecode_to_frames
 
     try:
         with av.open(str(path)) as container:

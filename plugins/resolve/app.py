@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from ..markers.rates import frames_to_timecode
+from ..markers.text import source_name
 from .link import LinkError
 from .markers import apply_markers, build_markers, remove_own
-from .rates import frames_to_timecode
 from .scope import Plan, ScopeError, ScopeOptions, plan_timeline
 
 
@@ -105,7 +106,7 @@ def detect_events(resolve, settings: DetectSettings, link, palette: dict[str, st
             summary.failed_media.append(f"{request.path}: {outcome['error'].get('message', '')}")
             continue
         events[index] = outcome.get("events", [])
-        summary.warnings += [f"{_name(request.path)}: {w}" for w in outcome.get("warnings", [])]
+        summary.warnings += [f"{source_name(request.path)}: {w}" for w in outcome.get("warnings", [])]
     ranges = [(p.record_start, p.record_end) for p in plan.placements if p.request in events]
     drop_frame = _drop_frame(timeline)
 
@@ -131,7 +132,3 @@ def _drop_frame(timeline) -> bool:
         return str(timeline.GetSetting("timelineDropFrameTimecode")) == "1"
     except Exception:  # an API without the setting: non-drop
         return False
-
-
-def _name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]

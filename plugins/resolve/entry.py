@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..markers.palette import PALETTE_FILE, PaletteError, load_palette
 from .app import DetectSettings, clear_markers, detect_events
 from .defaults import load_defaults
 from .link import LinkError, WorkerLink
-from .palette import PALETTE_FILE, PaletteError, load_palette
 from .scope import ScopeError, ScopeOptions
 
 

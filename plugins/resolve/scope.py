@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .rates import RateError, parse_rate
+from ..markers.rates import RateError, parse_rate
 
 SCOPES = ("timeline", "inout", "playhead")
 TRACK_TYPES = ("video", "audio")

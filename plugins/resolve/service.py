@@ -19,9 +19,11 @@ class DirectLink(DaemonBatch):
 
     def packs(self) -> dict:
         """The packs a request can name here, and the default one."""
-        from avevents.engine.detectors.registry import default_pack, pack_names
+        from avevents.engine.detectors.registry import Packs
+        from avevents.models.store import ModelStore
 
-        return {"packs": pack_names(), "default": default_pack()}
+        packs = Packs.read(ModelStore())
+        return {"packs": packs.names(), "default": packs.default}
 
     def detect(self, requests: list[dict], options: dict, on_progress=None) -> dict[int, dict]:
         try:

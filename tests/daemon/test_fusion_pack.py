@@ -14,8 +14,8 @@ import torch
 from PIL import Image
 
 from avevents.core.results import DetectOptions
-from avevents.engine.detectors.features import extract_features
 from avevents.engine.media.writer import write_media
+from avevents.engine.pipeline import extract_features
 from avevents.engine.residency import ResidentModels
 from avevents.models.fusion import FusionConfig
 from avevents.models.fusion_pack import install_fusion_pack

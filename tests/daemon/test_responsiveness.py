@@ -31,7 +31,7 @@ class _HeldLoad:
         self.release = threading.Event()
         self.calls = 0
 
-    def loader(self, device: str) -> object:
+    def loader(self, device: str, context) -> object:
         self.calls += 1
         self.entered.set()
         if not self.release.wait(30):

@@ -13,13 +13,17 @@ import pytest
 
 from avevents.cli.main import main as cli
 from avevents.core.results import GridTrack, LabelOptions
+from avevents.core.settings import CacheSettings
 from avevents.engine import pipeline, result_cache
 from avevents.engine.postprocess import ScoreTrack
 from avevents.engine.result_cache import CachedAnalysis, ResultCache
 
 
 @pytest.fixture
-def cache_on(tmp_path, monkeypatch):
+def cache_on(tmp_path, monkeypatch, models):
+    # The session's models carry the settings the pipeline reads; ResultCache() (no arguments) reads the
+    # environment, so both are pointed at the test's folder.
+    monkeypatch.setattr(models, "settings", models.settings.with_cache(enabled=True, root=tmp_path / "cache"))
     monkeypatch.setenv("AVEVENTS_CACHE", "on")
     monkeypatch.setenv("AVEVENTS_CACHE_DIR", str(tmp_path / "cache"))
     runs = []
@@ -63,7 +67,15 @@ def test_rerun_with_other_thresholds_labels_and_range_uses_the_cache(cache_on, r
     assert cache_on[-1] == ["speech"]
 
 
-def test_audioset_labels_asked_later_come_from_the_first_analysis(cache_on, av_store, run_detect, speech_clip):
+def test_audioset_labels_asked_later_come_from_the_first_analysis(cache_on, av_store, speech_clip):
+    from avevents.core.results import DetectOptions
+    from avevents.engine.residency import ResidentModels
+
+    models = ResidentModels()  # after av_store and cache_on: their store, the cache on in the test's folder
+
+    def run_detect(path, **options):
+        return pipeline.detect(str(path), DetectOptions(**options), models)
+
     first = run_detect(speech_clip.path, pack="audioset", labels=("Music",))
     assert len(cache_on) == 1
     later = run_detect(speech_clip.path, pack="audioset", labels=("Music", "Dog", "Laughter"))
@@ -94,7 +106,7 @@ def _cache_warnings(caplog) -> list[str]:
 
 @pytest.mark.parametrize("blocker", ["file above the folder", "files where its subfolders go"])
 def test_a_cache_that_cannot_be_written_never_fails_an_analysis(blocker, cache_on, run_detect, speech_clip, tmp_path,
-                                                                monkeypatch, caplog):  # fmt: skip
+                                                                monkeypatch, caplog, models):  # fmt: skip
     if blocker == "file above the folder":  # mkdir fails even for root, unlike chmod
         (tmp_path / "plain-file").write_text("not a folder")
         root = tmp_path / "plain-file" / "cache"
@@ -103,6 +115,7 @@ def test_a_cache_that_cannot_be_written_never_fails_an_analysis(blocker, cache_o
         root.mkdir()
         for prefix in range(256):
             (root / f"{prefix:02x}").write_text("in the way")
+    monkeypatch.setattr(models, "settings", models.settings.with_cache(root=root))
     monkeypatch.setenv("AVEVENTS_CACHE_DIR", str(root))
     plain = run_detect(speech_clip.path, labels=("Speech", "Silence"), use_cache=False)
     caplog.set_level(logging.WARNING, logger=result_cache.__name__)
@@ -192,9 +205,9 @@ def test_an_entry_replaced_while_a_damaged_one_is_read_is_kept(tmp_path, monkeyp
 
 def test_odd_settings_and_media_leave_the_cache_off_or_default(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("AVEVENTS_CACHE_MAX_MB", "lots")
-    caplog.set_level(logging.WARNING, logger=result_cache.__name__)
-    assert ResultCache(tmp_path).max_bytes == result_cache.DEFAULT_MAX_MB << 20
-    assert any("AVEVENTS_CACHE_MAX_MB" in w for w in _cache_warnings(caplog))
+    caplog.set_level(logging.WARNING, logger="avevents.core.settings")
+    assert ResultCache(tmp_path).max_bytes == CacheSettings().max_bytes == 2048 << 20
+    assert any("AVEVENTS_CACHE_MAX_MB" in r.getMessage() for r in caplog.records)
     os.mkfifo(tmp_path / "pipe")
     assert result_cache.file_identity(str(tmp_path / "pipe")) is None  # never read: it would hang or consume
     assert result_cache.file_identity(str(tmp_path / "missing")) is None

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 import torch
 
+from avevents.core.settings import RunnerSettings
 from avevents.models.export import export_onnx
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
-from avevents.models.runners.batching import CrossRequestBatcher, cross_batching_enabled, shared_runner
+from avevents.models.runners.batching import CrossRequestBatcher, shared_runner
 from avevents.models.runners.onnxruntime_runner import OnnxRuntimeRunner
 
 from .small_nets import TwoOutputNet
@@ -151,18 +152,14 @@ def test_bad_input_is_refused_before_queueing(onnx_file):
     batcher.deactivate()
 
 
-def test_cross_batching_is_on_for_a_gpu_and_can_be_forced(onnx_file, monkeypatch):
+def test_cross_batching_is_on_for_a_gpu_and_can_be_forced(onnx_file):
     plain = _runner(onnx_file).activate()
-    monkeypatch.delenv("AVEVENTS_CROSS_BATCH", raising=False)
-    assert shared_runner(plain) is plain  # auto: off on the CPU (measured slower there)
-    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "off")
-    assert shared_runner(plain) is plain
-    assert cross_batching_enabled("cuda:0") is False
-    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "auto")
-    assert cross_batching_enabled("cuda:0") and cross_batching_enabled("http://gpu-box:8000")
-    monkeypatch.setenv("AVEVENTS_CROSS_BATCH", "on")
-    monkeypatch.setenv("AVEVENTS_BATCH_WAIT_MS", "7")
-    wrapped = shared_runner(plain, max_batch=16)
+    auto, off = RunnerSettings(), RunnerSettings(cross_batching=False)
+    assert shared_runner(plain, auto) is plain  # auto: off on the CPU (measured slower there)
+    assert shared_runner(plain, off) is plain
+    assert off.cross_batching_on("cuda:0") is False
+    assert auto.cross_batching_on("cuda:0") and auto.cross_batching_on("http://gpu-box:8000")
+    wrapped = shared_runner(plain, RunnerSettings(cross_batching=True, batch_wait_ms=7), max_batch=16)
     assert isinstance(wrapped, CrossRequestBatcher) and wrapped.max_wait_seconds == pytest.approx(0.007)
     assert wrapped.backend == "onnxruntime" and wrapped.max_batch == 16
     wrapped.deactivate()

@@ -9,10 +9,10 @@ import pytest
 import torch
 from PIL import Image
 
+from avevents.core.settings import RunnerSettings
 from avevents.models import mobilenet_v2, resnet18
 from avevents.models.audioset import mel_device
 from avevents.models.pixels import FRAMES_INPUT, PixelNorm
-from avevents.models.runners.select import device_preprocess
 from avevents.models.vision import IMAGE_INPUT, VisionEncoder
 
 from ..media_factory import shared_or_skip
@@ -47,13 +47,11 @@ def test_the_folded_module_follows_the_network_to_half_precision():
     assert float(out.max()) == pytest.approx(127 / 128, abs=1e-3)
 
 
-def test_device_preprocessing_defaults_to_cuda_devices_only(monkeypatch):
-    monkeypatch.delenv("AVEVENTS_DEVICE_PREPROCESS", raising=False)
-    assert device_preprocess("cuda:0") and not device_preprocess("cpu")
-    monkeypatch.setenv("AVEVENTS_DEVICE_PREPROCESS", "off")
-    assert not device_preprocess("cuda:1")
-    monkeypatch.setenv("AVEVENTS_DEVICE_PREPROCESS", "on")
-    assert device_preprocess("cpu")
+def test_device_preprocessing_defaults_to_cuda_devices_only():
+    auto = RunnerSettings()
+    assert auto.device_preprocess_on("cuda:0") and not auto.device_preprocess_on("cpu")
+    assert not RunnerSettings(device_preprocess=False).device_preprocess_on("cuda:1")
+    assert RunnerSettings(device_preprocess=True).device_preprocess_on("cpu")
     # The mel front end goes to a GPU only where torch has CUDA; this machine has none.
     assert mel_device("cpu") == "cpu"
     assert mel_device("cuda:0") == ("cuda:0" if torch.cuda.is_available() else "cpu")
@@ -63,14 +61,12 @@ def test_the_frame_encoder_takes_uint8_frames_on_a_torch_runner_that_normalises(
     """Real MobileNetV2 weights on the real images: with the normalisation in the module the runner's input
     is the uint8 frames; probabilities and embeddings equal those of the host-normalised path."""
     pack = av_store.require("mobilenet-v2-imagenet")
-    monkeypatch.setenv("AVEVENTS_DEVICE_PREPROCESS", "off")
-    host = VisionEncoder(pack, backend="torch")
+    host = VisionEncoder(pack, backend="torch", settings=RunnerSettings(device_preprocess=False))
     assert not host.normalizes_on_device and host.runner.inputs == (IMAGE_INPUT,)
     want = host.encode(pictures)
     host.close()
 
-    monkeypatch.setenv("AVEVENTS_DEVICE_PREPROCESS", "on")
-    folded = VisionEncoder(pack, backend="torch")
+    folded = VisionEncoder(pack, backend="torch", settings=RunnerSettings(device_preprocess=True))
     assert folded.normalizes_on_device and folded.runner.inputs == (FRAMES_INPUT,)
     got = folded.encode(pictures)
     folded.close()

@@ -148,7 +148,7 @@ def test_build_exports_a_fusion_pack_and_says_why_there_is_no_engine(trained, tm
     store = ModelStore(tmp_path / "store")
     monkeypatch.setenv("AVEVENTS_MODEL_STORE", str(store.root))
     install_fusion_pack(store, "pets", trained)
-    result = build("pets", device="cuda:0")
+    result = build(store, "pets", device="cuda:0")
     assert result.onnx.is_file() and result.onnx.parent == store.pack_dir("pets") / "onnx"
     assert result.engine is None and ("TensorRT" in result.reason or "CUDA" in result.reason), result.reason
 

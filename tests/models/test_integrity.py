@@ -435,10 +435,9 @@ def test_models_list_says_why_a_refused_pack_is_unavailable(tmp_path, monkeypatc
     from avevents.cli.store_commands import print_store
 
     store = ModelStore(tmp_path / "store")
-    monkeypatch.setenv("AVEVENTS_MODEL_STORE", str(store.root))
     _write_manifest(store.pack_dir(MN04), MN04, [{"name": "../../x.pt", "sha256": "0" * 64}], origin="catalog")
     _write_manifest(store.pack_dir("evil-1"), "evil-1", [{"name": "/etc/passwd", "sha256": "0" * 64}])
-    print_store()
+    print_store(store)
     out = capsys.readouterr().out.splitlines()
     lines = {line.split()[0]: line for line in out if line[2:3].strip()}  # a pack's "  NAME ..." line
     assert "unavailable: its manifest is refused" in lines[MN04] and f"avevents models pull {MN04}" in lines[MN04]

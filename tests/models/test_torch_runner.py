@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from avevents.core.settings import RunnerSettings
 from avevents.models.runners import InputSpec
 from avevents.models.runners.select import make_runner
-from avevents.models.runners.torch_runner import COMPILE_BATCHES, TorchRunner, compile_bucket, compile_enabled
+from avevents.models.runners.torch_runner import COMPILE_BATCHES, TorchRunner, compile_bucket
 
 from .small_nets import TwoOutputNet
 
@@ -40,10 +41,8 @@ def test_compiled_runs_equal_eager_row_for_row():
         compiled.infer({"x": np.zeros((1, 3, 16, 16), np.float32)})
 
 
-def test_compiling_is_an_opt_in_passed_to_the_torch_runner(monkeypatch, tmp_path):
-    monkeypatch.delenv("AVEVENTS_TORCH_COMPILE", raising=False)
-    assert not compile_enabled()
+def test_compiling_is_an_opt_in_passed_to_the_torch_runner(tmp_path):
+    assert not RunnerSettings().torch_compile
     kwargs = dict(build=small_net, onnx_path=lambda: tmp_path / "unused.onnx", inputs=(SPEC,), outputs=("logits",))
     assert make_runner("torch", "cpu", **kwargs).compile is False
-    monkeypatch.setenv("AVEVENTS_TORCH_COMPILE", "on")
-    assert make_runner("torch", "cpu", **kwargs).compile is True
+    assert make_runner("torch", "cpu", **kwargs, settings=RunnerSettings(torch_compile=True)).compile is True

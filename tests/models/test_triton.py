@@ -10,6 +10,7 @@ import pytest
 
 from avevents.cli.main import main as cli
 from avevents.core.results import DetectOptions
+from avevents.core.settings import RunnerSettings
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
 from avevents.models.runners.triton_runner import TritonRunner
@@ -88,7 +89,6 @@ def test_a_daemon_on_the_triton_runner_gives_the_same_events(repository, run_det
 def test_an_unreachable_server_falls_back_with_a_warning(av_store, monkeypatch, caplog):
     from avevents.models.audioset import AudioSetTagger
 
-    monkeypatch.setenv("AVEVENTS_RUNNER", "triton")
-    monkeypatch.setenv("AVEVENTS_TRITON_URL", "http://127.0.0.1:9")
-    tagger = AudioSetTagger(av_store.installed("efficientat-mn04-as"))
+    settings = RunnerSettings(backend="triton", triton_url="http://127.0.0.1:9")
+    tagger = AudioSetTagger(av_store.installed("efficientat-mn04-as"), settings=settings)
     assert tagger.backend == "onnxruntime" and "triton runner" in caplog.text and "not reachable" in caplog.text

@@ -20,6 +20,7 @@ from avevents.engine.residency import ResidentModels
 from avevents.models.runners import InputSpec
 from avevents.models.runners.base import RunnerError
 from avevents.models.runners.triton_runner import TritonRunner
+from avevents.models.store import ModelStore
 
 from ..conftest import start_daemon
 from .triton_process import MISSING, TRITON_PYTHON, TritonDidNotStart, triton_server
@@ -60,7 +61,7 @@ def test_real_triton_answers_as_onnxruntime_does(triton, av_store):
         FRAMES: ("image", rng.normal(0, 1, (5, 3, 224, 224)).astype(np.float32)),
     }
     for model, (name, batch) in cases.items():
-        local = ort.InferenceSession(str(build(model, device="", precision="fp32").onnx))
+        local = ort.InferenceSession(str(build(ModelStore(), model, device="", precision="fp32").onnx))
         want = local.run(["logits", "embedding"], {name: batch})
         spec = (InputSpec(name, (None, *batch.shape[1:])),)
         got = TritonRunner(triton, model, spec, ("logits", "embedding")).activate().infer({name: batch})
@@ -82,7 +83,9 @@ def test_batches_over_the_servers_limit_go_in_parts(triton, av_store):
     while _stats(triton, TAGGER)["inferences"] < before + 70 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _stats(triton, TAGGER)["inferences"] == before + 70
-    want = ort.InferenceSession(str(build(TAGGER, device="", precision="fp32").onnx)).run(["logits"], {"mel": mel})
+    want = ort.InferenceSession(str(build(ModelStore(), TAGGER, device="", precision="fp32").onnx)).run(
+        ["logits"], {"mel": mel}
+    )
     np.testing.assert_allclose(got["logits"], want[0], atol=1e-5)
     whole = np.zeros((65, 1, 128, 40), np.float32)  # sent whole, the server itself refuses it
     runner.max_batch = 0

@@ -40,7 +40,7 @@ def test_embeddings_every_20_ms_in_chunks(wav2vec2_pack):
 
 
 def test_a_pack_on_wav2vec2_embeddings_runs_end_to_end(wav2vec2_pack, av_clip, run_detect):
-    from avevents.engine.detectors.features import extract_features
+    from avevents.engine.pipeline import extract_features
     from avevents.engine.residency import ResidentModels
     from avevents.models.fusion import FusionConfig
     from avevents.models.fusion_pack import install_fusion_pack

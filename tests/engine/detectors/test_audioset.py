@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from avevents.core.errors import UnknownLabel
+from avevents.core.errors import ModelUnavailable, UnknownLabel
 from avevents.engine.detectors import registry
 from avevents.engine.media.writer import write_media
 from avevents.models.store import ModelStore
@@ -63,30 +63,30 @@ def test_speech_and_music_boundaries_within_a_second(tagger_store, music_clip, r
 
 
 def test_default_pack_follows_the_store(tagger_store, tmp_path):
-    assert registry.default_pack() == "audioset"
-    assert "Laughter" in registry.default_labels("audioset") and "Scene cut" in registry.default_labels("audioset")
-    old = os.environ["AVEVENTS_MODEL_STORE"]
-    os.environ["AVEVENTS_MODEL_STORE"] = str(tmp_path / "empty")
-    try:
-        assert registry.default_pack() == "builtin"
-    finally:
-        os.environ["AVEVENTS_MODEL_STORE"] = old
+    packs = registry.Packs.read(ModelStore())
+    assert packs.default == "audioset"
+    assert "Laughter" in packs.default_labels("audioset") and "Scene cut" in packs.default_labels("audioset")
+    empty = registry.Packs.read(ModelStore(tmp_path / "empty"))
+    assert empty.default == "builtin" and empty.names()[:2] == ["builtin", "audioset"]
+    with pytest.raises(ModelUnavailable, match="models pull efficientat-mn04-as"):
+        empty.resolve_labels("audioset", ["Laughter"])
 
 
 def test_any_audioset_label_by_name_and_close_matches(tagger_store):
     categories = (SHARED / "data" / "ave" / "categories.txt").read_text().split("\n")
     names = [c.strip() for c in categories if c.strip()]
     assert len(names) == 28
-    assert registry.resolve_labels("audioset", names) == names  # every AVE category is selectable
-    assert registry.resolve_labels("audioset", ["baby cry", "footsteps", "SPEECH"]) == [
+    packs = registry.Packs.read(ModelStore())
+    assert packs.resolve_labels("audioset", names) == names  # every AVE category is selectable
+    assert packs.resolve_labels("audioset", ["baby cry", "footsteps", "SPEECH"]) == [
         "Baby cry, infant cry",
         "Walk, footsteps",
         "Speech",
     ]
     with pytest.raises(UnknownLabel, match="Laughter"):
-        registry.resolve_labels("audioset", ["Laughtr"])
+        packs.resolve_labels("audioset", ["Laughtr"])
     with pytest.raises(UnknownLabel):
-        registry.resolve_labels("builtin", ["Music"])
+        packs.resolve_labels("builtin", ["Music"])
 
 
 def test_daemon_serves_the_audioset_pack(tagger_store, music_clip):

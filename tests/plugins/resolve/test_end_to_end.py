@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import pytest
 
+from avevents.plugins.markers.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.app import DetectSettings, detect_events
 from avevents.plugins.resolve.link import LinkError, WorkerLink
-from avevents.plugins.resolve.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.scope import ScopeOptions
 
 from ... import media_factory

@@ -8,11 +8,11 @@ from fractions import Fraction
 
 import pytest
 
+from avevents.plugins.markers.palette import DEFAULT_PALETTE, PaletteError, color_for, load_palette
+from avevents.plugins.markers.rates import frames_to_timecode, parse_rate, timecode_to_frames
 from avevents.plugins.resolve.app import DetectSettings, ResolveUnavailable, clear_markers, detect_events
 from avevents.plugins.resolve.link import LinkError
 from avevents.plugins.resolve.markers import apply_markers, build_markers
-from avevents.plugins.resolve.palette import DEFAULT_PALETTE, PaletteError, color_for, load_palette
-from avevents.plugins.resolve.rates import frames_to_timecode, parse_rate, timecode_to_frames
 from avevents.plugins.resolve.scope import ScopeError, ScopeOptions, plan_timeline
 
 from .fake_resolve import LegacyTimelineItem, MediaPoolItem, Resolve, Timeline, TimelineItem

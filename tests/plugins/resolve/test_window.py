@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 
+from avevents.plugins.markers.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.link import WorkerLink
-from avevents.plugins.resolve.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.ui import DetectWindow, parse_tracks, text_bar
 
 from ...conftest import isolated_env, start_daemon, stop_daemon_in

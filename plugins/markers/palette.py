@@ -1,5 +1,6 @@
-"""Marker colours per label: a documented default palette over Resolve's 16 marker colours, which the
-user can edit in a JSON file (``{"Laughter": "Lemon", "Dog": "Sky"}``) (standard library only).
+"""Marker colours per label, for every editor (standard library only): a documented default palette over
+Resolve's 16 marker colours, which the user can edit in a JSON file (``{"Laughter": "Lemon", "Dog": "Sky"}``),
+and each editor's own colours for those 16 names.
 
 Labels not in the palette get a stable colour from the spare ones (the same label, the same colour on
 every run and machine).
@@ -15,6 +16,15 @@ COLORS = (
     "Blue", "Cyan", "Green", "Yellow", "Red", "Pink", "Purple", "Fuchsia",
     "Rose", "Lavender", "Sky", "Mint", "Lemon", "Sand", "Cocoa", "Cream",
 )  # fmt: skip
+# Each editor's marker colour for a palette colour. Resolve's AddMarker takes the palette's names as they are;
+# OTIO has fewer colours, so near ones share.
+RESOLVE_COLORS = {c: c for c in COLORS}
+OTIO_COLORS = {
+    "Blue": "BLUE", "Cyan": "CYAN", "Green": "GREEN", "Yellow": "YELLOW", "Red": "RED", "Pink": "PINK",
+    "Purple": "PURPLE", "Fuchsia": "MAGENTA", "Rose": "PINK", "Lavender": "PURPLE", "Sky": "CYAN",
+    "Mint": "GREEN", "Lemon": "YELLOW", "Sand": "ORANGE", "Cocoa": "BLACK", "Cream": "WHITE",
+}  # fmt: skip
+# The user's palette file keeps its first name: files written for the Resolve plugin work unchanged.
 PALETTE_FILE = "resolve_palette.json"
 
 DEFAULT_PALETTE = {
@@ -69,6 +79,7 @@ def load_palette(path: Path | None) -> dict[str, str]:
 
 
 def color_for(label: str, palette: dict[str, str]) -> str:
+    """The palette colour (one of ``COLORS``) for ``label``: exact, then case-insensitive, then a stable spare."""
     if label in palette:
         return palette[label]
     folded = {k.casefold(): v for k, v in palette.items()}

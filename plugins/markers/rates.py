@@ -1,7 +1,8 @@
-"""Frame rates and timecode as Resolve writes them (standard library only).
+"""Frame rates and timecode as editors write them (standard library only).
 
-Resolve reports rates as rounded strings ("23.976", "29.97", "59.94", "24"); NTSC rates are exact
-rationals (24000/1001 ...), never the rounded float, or a marker an hour into a timeline lands frames off.
+Resolve reports rates as rounded strings ("23.976", "29.97", "59.94", "24"), files as floats; NTSC rates
+are exact rationals (24000/1001 ...), never the rounded float, or a marker an hour into a timeline lands
+frames off.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def parse_rate(value) -> Fraction:
     if abs(float(rate) - round(number)) < 1e-6:
         rate = Fraction(round(number))
     return rate
+
+
+def seconds_to_frames(seconds: float, rate: Fraction) -> int:
+    """The nearest frame to ``seconds``; seconds come from the analysis in float, frames are exact rationals."""
+    return round(Fraction(seconds).limit_denominator(10**9) * rate)
 
 
 def nominal(rate: Fraction) -> int:
