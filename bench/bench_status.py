@@ -1,5 +1,7 @@
-"""Status latency of the daemon's servicer on a real socket: idle (the baseline) and while the
-audio-visual pack's models load again and again, with 1 and 20 clients polling at once.
+"""Status latency of a real daemon, run as ``avevents serve`` runs (its own process, its Unix socket):
+idle, and while it loads and unloads the audio-visual pack's models again and again (LoadModel /
+UnloadModel calls, as the tray's Models view makes), with 1 and 20 clients, each in a process of its own,
+polling at once. The first row is the baseline the others compare with.
 
     AVEVENTS_MODEL_MIRROR=../shared/models python bench/bench_status.py [--polls 20]
 """
@@ -7,85 +9,105 @@ audio-visual pack's models load again and again, with 1 and 20 clients polling a
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from avevents.models.store import ModelStore
-from tests.daemon.inprocess_server import client_for, serving
-
 PACKS = ("efficientat-mn04-as", "mobilenet-v2-imagenet")
+CLIENTS = (1, 20)
 
 
-def _poll(socket_path: Path, clients: int, polls: int) -> list[float]:
-    times: list[float] = []
-    lock = threading.Lock()
+def _poll(polls: int, start_at: float) -> list[float]:
+    """One client process: connect, then ``polls`` status calls; their durations in seconds."""
+    from avevents.daemon.client import DaemonClient
 
-    def one() -> None:
-        with client_for(socket_path) as client:
-            client.status()  # connect first: the figure is the call, not the channel set-up
-            for _ in range(polls):
-                started = time.perf_counter()
-                client.status()
-                with lock:
-                    times.append(time.perf_counter() - started)
-
-    threads = [threading.Thread(target=one) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return times
+    with DaemonClient.connect(timeout=5.0) as client:
+        client.status()  # the figure is the call, not the channel set-up
+        time.sleep(max(0.0, start_at - time.time()))  # every client starts together
+        times = []
+        for _ in range(polls):
+            started = time.perf_counter()
+            client.status()
+            times.append(time.perf_counter() - started)
+            time.sleep(0.01)  # a tray polls; a tight loop would measure this process, not the daemon
+        return times
 
 
-def _row(name: str, times: list[float]) -> str:
+def _measure(pool, clients: int, polls: int) -> list[float]:
+    start_at = time.time() + 0.5
+    results = pool.starmap(_poll, [(polls, start_at)] * clients)
+    return [t for times in results for t in times]
+
+
+def _row(name: str, times: list[float], baseline: float) -> str:
     ms = sorted(t * 1000 for t in times)
     p95 = ms[int(0.95 * (len(ms) - 1))]
-    return f"{name:<44} {len(ms):6d} {statistics.median(ms):9.1f} {p95:8.1f} {ms[-1]:8.1f}"
+    median = statistics.median(ms)
+    return f"{name:<40} {len(ms):6d} {median:9.1f} {p95:8.1f} {ms[-1]:8.1f} {median / baseline:8.1f}x"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--polls", type=int, default=20, help="status calls per client")
     args = parser.parse_args()
-    mirror = Path(os.environ.get("AVEVENTS_MODEL_MIRROR", Path(__file__).resolve().parents[2] / "shared" / "models"))
+    root = Path(__file__).resolve().parents[1]
+    mirror = Path(os.environ.get("AVEVENTS_MODEL_MIRROR", root.parent / "shared" / "models"))
     base = Path(tempfile.mkdtemp(prefix="avb-"))
+    os.environ.update(
+        AVEVENTS_MODEL_STORE=str(base / "store"),
+        AVEVENTS_RUNTIME_DIR=str(base / "run"),
+        AVEVENTS_CONFIG_DIR=str(base / "config"),
+        AVEVENTS_CACHE="off",
+    )
+    from avevents.daemon.client import DaemonClient
+    from avevents.models.store import ModelStore
+
     store = ModelStore(base / "store", mirror)
     for pack in PACKS:
         store.pull(pack)
-    os.environ["AVEVENTS_MODEL_STORE"] = str(store.root)
-    from avevents.engine.residency import ResidentModels
+    log = open(base / "daemon.log", "wb")  # noqa: SIM115 - the daemon's, closed at the end
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "avevents.cli.main", "serve", "--no-preload"], stdout=log, stderr=subprocess.STDOUT
+    )
+    try:
+        with DaemonClient.connect(timeout=5.0, start_wait=60.0) as admin:
+            for pack in PACKS:  # the first load of each imports and exports; the figures are of reloads
+                admin.load_model(pack)
+            pool = multiprocessing.get_context("spawn").Pool(max(CLIENTS))
+            pool.starmap(_poll, [(1, 0.0)] * max(CLIENTS))  # the workers' imports, before any figure
+            print(f"{'status calls':<40} {'calls':>6} {'median ms':>9} {'p95 ms':>8} {'max ms':>8} {'vs idle':>9}")
+            idle = _measure(pool, 1, args.polls)
+            baseline = statistics.median(idle) * 1000
+            print(_row("idle, 1 client", idle, baseline))
+            for clients in CLIENTS[1:]:
+                print(_row(f"idle, {clients} clients", _measure(pool, clients, args.polls), baseline))
+            for clients in CLIENTS:
+                stop, loads = threading.Event(), [0]
 
-    models = ResidentModels()
-    models.import_runtimes()
-    socket_path = base / "d.sock"
-    print(f"{'status calls':<44} {'calls':>6} {'median ms':>9} {'p95 ms':>8} {'max ms':>8}")
-    with serving(models, socket_path):
-        for clients in (1, 20):
-            print(_row(f"idle, {clients} client(s)", _poll(socket_path, clients, args.polls)))
-        for clients in (1, 20):
-            stop = threading.Event()
-            loads = [0]
+                def reload(stop=stop, loads=loads) -> None:
+                    while not stop.is_set():
+                        for pack in PACKS:
+                            admin.unload_model(pack)
+                            admin.load_model(pack)
+                            loads[0] += 1
 
-            def reload(stop=stop, loads=loads) -> None:
-                while not stop.is_set():
-                    for pack in PACKS:
-                        models.unload(pack)
-                        models.load(pack)
-                        loads[0] += 1
-
-            loader = threading.Thread(target=reload)
-            loader.start()
-            times = _poll(socket_path, clients, args.polls)
-            stop.set()
-            loader.join()
-            print(_row(f"models loading ({loads[0]} loads), {clients} client(s)", times))
+                loader = threading.Thread(target=reload)
+                loader.start()
+                times = _measure(pool, clients, args.polls)
+                stop.set()
+                loader.join()
+                print(_row(f"loading ({loads[0]} loads), {clients} client(s)", times, baseline))
+            pool.close()
+    finally:
+        daemon.terminate()
+        daemon.wait(30)
+        log.close()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from avevents.core.errors import AvEventsError
 from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo, ProgressUpdate
 from avevents.proto.v1 import avevents_pb2 as pb
 
@@ -219,20 +218,9 @@ def model_to_pb(state: ModelState) -> pb.ModelInfo:
         source=e.source,
         licence=e.licence,
         detail=state.detail,
-        size_bytes=_store_size(e.name) if e.resident and state.available else 0,
+        size_bytes=state.size_bytes if e.resident and state.available else 0,
         loading=state.loading,
     )
-
-
-def _store_size(name: str) -> int:
-    """Bytes of an installed store pack's files (0 for models that ship inside a wheel)."""
-    from avevents.models.store import ModelStore
-
-    try:
-        pack = ModelStore().installed(name)
-    except AvEventsError:  # not a store pack (e.g. the VAD bundled in its wheel)
-        return 0
-    return sum(int(f.get("size") or 0) for f in pack.manifest.get("files", [])) if pack else 0
 
 
 def job_to_pb(record) -> pb.Job:

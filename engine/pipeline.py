@@ -16,18 +16,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from queue import Empty, Full, Queue
+from typing import TYPE_CHECKING
 
 from avevents.core.errors import Cancelled, NoUsableStream, RangeOutsideMedia
 from avevents.core.results import DetectOptions, DetectResult, Event, MediaInfo, ProgressUpdate
 
 from .detectors.base import Detector
-from .detectors.features import FeatureCollector, SegmentFeatures
 from .detectors.registry import Packs, PlanItem
 from .media.decode import AudioBlock, DecodeReport, DecodeSettings, decode
 from .media.probe import probe
 from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
 from .residency import ResidentModels
 from .result_cache import CachedAnalysis, ResultCache, file_identity
+
+if TYPE_CHECKING:
+    from .detectors.features import SegmentFeatures
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +299,8 @@ class _Analysis:
 def extract_features(path, models: ResidentModels, audio_encoder: str, video_encoder: str) -> SegmentFeatures:
     """The embeddings of a whole file, decoded once (``models``: the resident set that holds the encoders);
     training's input. Here, not beside the collector: a detector never drives the pipeline."""
+    from .detectors.features import FeatureCollector  # the encoders' modules (torch) only when training
+
     info = probe(path)
     audio = models.get(audio_encoder) if info.has_audio else None
     vision = models.get(video_encoder) if info.has_video else None

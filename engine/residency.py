@@ -11,12 +11,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import psutil
 
 from avevents.core.errors import ModelUnavailable, UnknownModel
 from avevents.core.settings import RunnerSettings, Settings
 from avevents.models import silero_vad
+from avevents.models.networks import FUSION, NetworkKind
 from avevents.models.store import ModelStore
 
 from .detectors.builtin import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
@@ -51,6 +53,7 @@ class ModelState:
     detail: str = ""
     available: bool = True
     loading: bool = False  # its loader is running now
+    size_bytes: int = 0  # its installed files (0 for what ships inside a wheel), as of the last store look
     obj: object = field(default=None, repr=False)
 
 
@@ -67,53 +70,26 @@ def _catalog() -> list[ModelEntry]:
             loader=lambda device, context: silero_vad.SileroVad(),
         )
     ]
-    from avevents.models.catalog import PACKS, TAGGER_PACKS, VISION_PACKS, WAV2VEC2_PACKS
+    from avevents.models.catalog import PACKS
+    from avevents.models.networks import AUDIO_ENCODER, FRAME_ENCODER, TAGGER
 
-    for name in TAGGER_PACKS:
-        spec = PACKS[name]
-        entries.append(
-            ModelEntry(
-                name=name,
-                version=spec.version,
-                pack=AUDIOSET_PACK,
-                task=spec.task,
-                labels=("527 AudioSet labels",),
-                source=spec.source,
-                licence=spec.licence,
-                loader=lambda device, context, name=name: _load_tagger(name, device, context),
-                devices=("cpu", "cuda"),
+    # The catalog's networks, kind by kind (models/networks.py): all belong to the audioset pack.
+    for kind in (TAGGER, AUDIO_ENCODER, FRAME_ENCODER):
+        for name in kind.catalog_packs:
+            spec = PACKS[name]
+            entries.append(
+                ModelEntry(
+                    name=name,
+                    version=spec.version,
+                    pack=AUDIOSET_PACK,
+                    task=spec.task,
+                    labels=(kind.task_labels,),
+                    source=spec.source,
+                    licence=spec.licence,
+                    loader=partial(_load_network, kind, name),
+                    devices=("cpu", "cuda"),
+                )
             )
-        )
-    for name in WAV2VEC2_PACKS:
-        spec = PACKS[name]
-        entries.append(
-            ModelEntry(
-                name=name,
-                version=spec.version,
-                pack=AUDIOSET_PACK,
-                task=spec.task,
-                labels=("audio embeddings for trained packs",),
-                source=spec.source,
-                licence=spec.licence,
-                loader=lambda device, context, name=name: _load_wav2vec2(name, device, context),
-                devices=("cpu", "cuda"),
-            )
-        )
-    for name in VISION_PACKS:
-        vision = PACKS[name]
-        entries.append(
-            ModelEntry(
-                name=vision.name,
-                version=vision.version,
-                pack=AUDIOSET_PACK,
-                task=vision.task,
-                labels=("video evidence for AudioSet labels",),
-                source=vision.source,
-                licence=vision.licence,
-                loader=lambda device, context, name=name: _load_vision(name, device, context),
-                devices=("cpu", "cuda"),
-            )
-        )
     for det in BUILTIN_DETECTORS:
         if getattr(det, "model_name", None):
             continue
@@ -142,28 +118,8 @@ class LoadContext:
     runner: RunnerSettings
 
 
-def _load_tagger(name: str, device: str, context: LoadContext) -> object:
-    from avevents.models.audioset import AudioSetTagger
-
-    return AudioSetTagger(context.store.require(name), device=device, settings=context.runner)
-
-
-def _load_vision(name: str, device: str, context: LoadContext) -> object:
-    from avevents.models.vision import VisionEncoder
-
-    return VisionEncoder(context.store.require(name), device=device, settings=context.runner)
-
-
-def _load_wav2vec2(name: str, device: str, context: LoadContext) -> object:
-    from avevents.models.wav2vec2 import Wav2Vec2Encoder
-
-    return Wav2Vec2Encoder(context.store.require(name), device=device)
-
-
-def _load_fusion(name: str, device: str, context: LoadContext) -> object:
-    from avevents.models.fusion_pack import FusionModel
-
-    return FusionModel(context.store.require(name), device=device, settings=context.runner)
+def _load_network(kind: NetworkKind, name: str, device: str, context: LoadContext) -> object:
+    return kind.load(context.store.require(name), device, context.runner)
 
 
 def _fusion_entry(pack) -> ModelEntry:
@@ -177,10 +133,15 @@ def _fusion_entry(pack) -> ModelEntry:
         labels=(spec.description,),
         source=f"trained on this machine, installed {pack.manifest.get('installed_at', '?')}",
         licence=spec.licence,
-        loader=lambda device, context: _load_fusion(spec.name, device, context),
+        loader=partial(_load_network, FUSION, spec.name),
         devices=("cpu", "cuda"),
         local=True,
     )
+
+
+def _pack_bytes(pack) -> int:
+    """Bytes of an installed pack's files, as its manifest lists them (0: none installed)."""
+    return sum(int(f.get("size") or 0) for f in pack.manifest.get("files", [])) if pack else 0
 
 
 def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:
@@ -265,6 +226,7 @@ class ResidentModels:
                     pack = local.get(state.entry.name) or installed.get(state.entry.name)
                     state.available = pack is not None
                     state.detail = str(pack.path) if pack else f"not installed: avevents models pull {state.entry.name}"
+                    state.size_bytes = _pack_bytes(pack)
             removed = {n: self._states.pop(n) for n in gone}
         for state in removed.values():
             self._release(state)

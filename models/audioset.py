@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 MEL_INPUT = InputSpec("mel", (None, 1, 128, None))
 OUTPUTS = ("logits", "embedding")
+# Dynamic axes (min, opt, max) a TensorRT engine is built for: batches of windows, mel frames.
+TAGGER_RANGES = {"mel": {0: (1, 32, 64), 3: (32, 200, 1000)}}
 
 
 def mel_device(runner_device: str, settings: RunnerSettings = DEFAULT_RUNNER) -> str:
@@ -52,8 +54,6 @@ class AudioSetTagger:
         self.version = pack.spec.version
         self.embedding_dim = self.config.channels(LAST_CHANNELS)
         self.backend, self.device = choose_backend(backend, device, settings)
-        from .build import TAGGER_RANGES
-
         self.runner = shared_runner(
             activate_with_fallback(
                 self.backend,

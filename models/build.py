@@ -6,14 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import TAGGER_PACKS, VISION_PACKS, is_fusion_pack
-from .export import verified_export
+from .networks import kind_of
 from .runners import RunnerError
 from .store import ModelStore
-
-# Dynamic axes of each network as (min, opt, max): batches of windows / pictures, mel frames.
-TAGGER_RANGES = {"mel": {0: (1, 32, 64), 3: (32, 200, 1000)}}
-VISION_RANGES = {"image": {0: (1, 32, 64)}}
 
 
 @dataclass
@@ -33,27 +28,15 @@ def build(store: ModelStore, name: str, device: str = "cuda:0", precision: str =
     :param device: the GPU the engine is built for.
     :param precision: ``fp16`` or ``fp32``.
     :param progress: called with a line of text at each step.
-    :raises RunnerError: the pack has no network.
+    :raises RunnerError: the pack has no network with an ONNX form.
     :raises IntegrityError: one of the pack's files was modified after it was installed.
     """
     pack = store.require(name)
-    if name in TAGGER_PACKS:
-        from .audioset import MEL_INPUT, OUTPUTS, export_tagger_onnx
-
-        onnx, inputs, outputs, ranges = export_tagger_onnx(pack), (MEL_INPUT,), OUTPUTS, TAGGER_RANGES
-    elif name in VISION_PACKS:
-        from .vision import IMAGE_INPUT, OUTPUTS, export_vision_onnx
-
-        onnx = verified_export(lambda: export_vision_onnx(pack))
-        inputs, outputs, ranges = (IMAGE_INPUT,), OUTPUTS, VISION_RANGES
-    elif is_fusion_pack(pack):
-        from .fusion import OUTPUTS, FusionConfig
-        from .fusion_pack import CONFIG_FILE, export_fusion_onnx, fusion_io
-
-        inputs, ranges = fusion_io(FusionConfig.from_json(pack.file(CONFIG_FILE).read_text()))
-        onnx, outputs = verified_export(lambda: export_fusion_onnx(pack)), OUTPUTS
-    else:
+    kind = kind_of(pack)
+    if kind.io is None or kind.export is None:
         raise RunnerError(f"{name} has no network to build")
+    inputs, outputs, ranges = kind.io(pack)
+    onnx = kind.export(pack)
     if progress:
         progress(f"ONNX export ready: {onnx}")
     try:

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 IMAGE_SIZE = 224
 IMAGE_INPUT = InputSpec("image", (None, 3, IMAGE_SIZE, IMAGE_SIZE))
 OUTPUTS = ("logits", "embedding")
+# Dynamic axes (min, opt, max) a TensorRT engine is built for: batches of pictures.
+VISION_RANGES = {"image": {0: (1, 32, 64)}}
 VISION_PACK = "mobilenet-v2-imagenet"
 
 
@@ -70,8 +72,6 @@ class VisionEncoder:
         self.labels = lines[self.arch.label_offset :]
         self.audioset_map = resolve(self.labels)  # AudioSet label -> output indices
         self.backend, self.device = choose_backend(backend, device, settings)
-        from .build import VISION_RANGES
-
         self.runner = shared_runner(
             activate_with_fallback(
                 self.backend,
