@@ -124,15 +124,14 @@ class DaemonClient:
         return client
 
     def healthy(self, timeout: float = 1.0) -> bool:
-        ready = grpc.channel_ready_future(self._channel)
+        # wait_for_ready, not channel_ready_future: the future's polling thread outlives it and prints
+        # "Channel closed!" tracebacks once the channel is closed (grpc/grpc#18995).
         try:
-            ready.result(timeout=timeout)
             reply = health_pb2_grpc.HealthStub(self._channel).Check(
-                health_pb2.HealthCheckRequest(service=""), timeout=timeout
+                health_pb2.HealthCheckRequest(service=""), timeout=timeout, wait_for_ready=True
             )
             return reply.status == health_pb2.HealthCheckResponse.SERVING
-        except (grpc.FutureTimeoutError, grpc.RpcError):
-            ready.cancel()
+        except grpc.RpcError:
             return False
 
     def close(self) -> None:
