@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from functools import partial
 
 import grpc
@@ -16,7 +15,7 @@ from avevents.engine import pipeline
 from avevents.proto.v1 import avevents_pb2 as pb
 
 from . import convert
-from .job_log import FINISHED
+from .jobs import Job
 from .service_base import HEARTBEAT_SECONDS, ServiceBase, abort_with
 
 log = logging.getLogger(__name__)
@@ -26,8 +25,7 @@ class DetectionService(ServiceBase):
     """Detect, ListJobs and CancelJob."""
 
     async def Detect(self, request: pb.DetectRequest, context: grpc.aio.ServicerContext):
-        cancel = threading.Event()
-        record = None
+        job: Job | None = None
         try:
             path, options = convert.request_from_pb(request)
             if not path:
@@ -41,56 +39,27 @@ class DetectionService(ServiceBase):
             except BaseException:
                 self.jobs.withdraw(ticket)
                 raise
-            record = self.job_log.add(path, options.pack, options.labels)
-            cancel = record.cancel
-            waiting = asyncio.ensure_future(self.jobs.acquire(ticket))
-            reported, reported_at = -1, 0.0
-            try:
-                while not waiting.done():
-                    if cancel.is_set():
-                        raise Cancelled("the job was cancelled (from another client)")
-                    position = self.jobs.position(ticket)
-                    record.queue_position = position
-                    if position != reported or time.monotonic() - reported_at >= HEARTBEAT_SECONDS:
-                        reported, reported_at = position, time.monotonic()
-                        yield pb.DetectResponse(
-                            progress=pb.Progress(
-                                stage="queued", queue_position=position, message="waiting for a free worker"
-                            )
-                        )
-                    await asyncio.wait(
-                        {waiting, asyncio.ensure_future(self.jobs.wait_for_change(0.5))},
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                waiting.result()
-            except BaseException:
-                waiting.cancel()
-                if waiting.done() and not waiting.cancelled() and waiting.exception() is None:
-                    await self.jobs.release(False)  # the slot was granted as the client left
-                raise
-            ok = False
-            self.job_log.start(record)
-            try:
-                async for message in self._run(prepared, cancel):
-                    if message.HasField("progress"):
-                        record.stage, record.fraction = message.progress.stage, message.progress.fraction
-                    else:
-                        record.events = len(message.result.events)
-                    yield message
-                ok = True
-                self.job_log.finish(record, "done", events=record.events)
-            finally:
-                await self.jobs.release(ok)
+            job = Job(self.jobs, ticket, self.job_log, self.job_log.add(path, options.pack, options.labels), prepared)
+            async for position in job.turns(HEARTBEAT_SECONDS):
+                yield pb.DetectResponse(
+                    progress=pb.Progress(stage="queued", queue_position=position, message="waiting for a free worker")
+                )
+            events = 0
+            async for message in self._run(job.prepared, job.cancel):
+                if message.HasField("progress"):
+                    job.progressed(message.progress.stage, message.progress.fraction)
+                else:
+                    events = len(message.result.events)
+                yield message
+            await job.end("done", events=events)
         except asyncio.CancelledError:
-            cancel.set()
-            if record is not None:
-                self.job_log.finish(record, "cancelled", "the client went away or cancelled")
+            if job is not None:
+                await job.end("cancelled", "the client went away or cancelled")
             log.info("Detect cancelled by the client: %s", request.media_path)
             raise
         except Exception as exc:
-            if record is not None and record.state not in FINISHED:
-                state = "cancelled" if isinstance(exc, Cancelled) else "failed"
-                self.job_log.finish(record, state, str(exc))
+            if job is not None:
+                await job.end("cancelled" if isinstance(exc, Cancelled) else "failed", str(exc))
             await abort_with(context, exc)
 
     async def _run(self, prepared: pipeline.PreparedAnalysis, cancel: threading.Event):

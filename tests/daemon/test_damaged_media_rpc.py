@@ -22,6 +22,7 @@ ALLOWED = {grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION
 @pytest.fixture(scope="module")
 def damaged(tmp_path_factory):
     folder = tmp_path_factory.mktemp("damaged")
+    (folder / "seeds").mkdir()
     seeds = fuzz_corpus.write_seeds(folder / "seeds")[:4]  # an MP4, a Matroska, a MOV, a WebM
     corpus = fuzz_corpus.variants(seeds, flips=1)
     return fuzz_corpus.write_variants(folder / "variants", corpus)
