@@ -8,31 +8,15 @@ import statistics
 import threading
 import time
 
-import numpy as np
 import pytest
 
 from avevents.core.errors import Cancelled
 from avevents.core.results import DetectOptions
-from avevents.engine.media.writer import write_media
 
 from ..conftest import start_daemon
 
 PROMISE_S = 1.0
 BOUND_S = 2.5  # generous: the machine is shared with other tests; the measured figures are printed
-
-
-@pytest.fixture(scope="module")
-def clip_720p(tmp_path_factory):
-    """40 s of 1280x720 at 25 fps with a noisy soundtrack (content is irrelevant: only how fast work stops)."""
-    path = tmp_path_factory.mktemp("cancel") / "720p.mp4"
-    rng = np.random.default_rng(3)
-    looks = [rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8) for _ in range(5)]
-    fps, seconds = 25, 40
-    frames = (looks[(i // fps) % len(looks)] for i in range(seconds * fps))
-    audio = (rng.standard_normal(seconds * 16000) * 0.05).astype(np.float32)
-    write_media(path, frames=frames, frame_rate=fps, audio=audio, sample_rate=16000,
-                video_options={"preset": "ultrafast"})  # fmt: skip
-    return path
 
 
 def _cancel_latencies(daemon, path, pack: str, by_job: bool, points=(0.05, 0.3, 0.6)) -> list[float]:

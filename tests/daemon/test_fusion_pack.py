@@ -6,6 +6,7 @@ video runs with the picture masked. The frame encoder can also be ResNet18."""
 from __future__ import annotations
 
 import os
+import statistics
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from avevents.models.resnet18 import ResNet18Encoder
 
 from ..conftest import start_daemon
 from ..media_factory import SHARED, _Soundtrack, pick_words
+from .test_cancel_latency import BOUND_S, _cancel_latencies
 
 RATE = 48000
 FPS = 10
@@ -142,3 +144,14 @@ def test_resnet18_serves_as_the_frame_encoder(av_store, tmp_path):
     assert any(e.label == "Music" and e.video_confidence is not None for e in result.events)
     av_store.remove("music-r18")
     av_store.remove("resnet18-imagenet")
+
+
+def test_cancel_frees_the_slot_within_a_second_on_a_trained_pack(taught_store, clip_720p):
+    """Every pack keeps the promise: a trained fusion pack's analysis stops within a second too."""
+    daemon = start_daemon()
+    try:
+        latencies = _cancel_latencies(daemon, clip_720p, "taught-music", by_job=False, points=(0.05, 0.5))
+    finally:
+        daemon.stop()
+    print(f"cancel latency (taught-music, 720p): {', '.join(f'{s:.2f}' for s in latencies)} s")
+    assert statistics.median(latencies) < BOUND_S and max(latencies) < 2 * BOUND_S, latencies
