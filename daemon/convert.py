@@ -9,7 +9,7 @@ from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack,
 from avevents.proto.v1 import avevents_pb2 as pb
 
 if TYPE_CHECKING:  # the client converts messages without importing the engine
-    from avevents.engine.residency import ModelState
+    from avevents.engine.model_entries import ModelState
 
 
 _LABEL_FIELDS = ("threshold", "release_threshold", "min_event_seconds", "merge_gap_seconds")

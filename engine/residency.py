@@ -1,4 +1,5 @@
-"""Models kept resident between requests: loaded once on first use, unloaded on request.
+"""Models kept resident between requests: loaded once on first use, unloaded on request (what each model
+is and how it loads: model_entries.py).
 
 Thread-safe: analysis threads ask for a model while the gRPC loop loads or unloads another.
 """
@@ -9,151 +10,25 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import partial
 
 import psutil
 
 from avevents.core.errors import ModelUnavailable, UnknownModel
-from avevents.core.settings import RunnerSettings, Settings
+from avevents.core.settings import Settings
 from avevents.models import silero_vad
-from avevents.models.networks import FUSION, NetworkKind
 from avevents.models.store import ModelStore
 
-from .detectors.builtin import AUDIOSET_PACK, BUILTIN_DETECTORS, BUILTIN_PACK
+from .detectors.builtin import AUDIOSET_PACK
+from .model_entries import (
+    LoadContext,
+    ModelState,
+    catalog_entries,
+    device_allowed,
+    fusion_entry,
+    pack_bytes,
+)
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model the daemon can hold in memory."""
-
-    name: str
-    version: str
-    pack: str
-    task: str
-    labels: tuple[str, ...]
-    source: str
-    licence: str
-    loader: Callable[[str, LoadContext], object]  # (device, context) -> the loaded model
-    devices: tuple[str, ...] = ("cpu",)
-    resident: bool = True  # False: signal processing with nothing to load
-    local: bool = False  # a trained pack found in the store, not from the catalog
-
-
-@dataclass
-class ModelState:
-    entry: ModelEntry
-    loaded: bool = False
-    device: str = ""
-    memory_bytes: int = 0
-    loaded_at: float = 0.0
-    detail: str = ""
-    available: bool = True
-    loading: bool = False  # its loader is running now
-    size_bytes: int = 0  # its installed files (0 for what ships inside a wheel), as of the last store look
-    obj: object = field(default=None, repr=False)
-
-
-def _catalog() -> list[ModelEntry]:
-    entries = [
-        ModelEntry(
-            name="silero-vad",
-            version=silero_vad.version(),
-            pack=BUILTIN_PACK,
-            task="speech activity",
-            labels=("Speech",),
-            source="bundled in the silero-vad wheel (ONNX)",
-            licence="MIT",
-            loader=lambda device, context: silero_vad.SileroVad(),
-        )
-    ]
-    from avevents.models.catalog import PACKS
-    from avevents.models.networks import AUDIO_ENCODER, FRAME_ENCODER, TAGGER
-
-    # The catalog's networks, kind by kind (models/networks.py): all belong to the audioset pack.
-    for kind in (TAGGER, AUDIO_ENCODER, FRAME_ENCODER):
-        for name in kind.catalog_packs:
-            spec = PACKS[name]
-            entries.append(
-                ModelEntry(
-                    name=name,
-                    version=spec.version,
-                    pack=AUDIOSET_PACK,
-                    task=spec.task,
-                    labels=(kind.task_labels,),
-                    source=spec.source,
-                    licence=spec.licence,
-                    loader=partial(_load_network, kind, name),
-                    devices=("cpu", "cuda"),
-                )
-            )
-    for det in BUILTIN_DETECTORS:
-        if getattr(det, "model_name", None):
-            continue
-        name, version = det.spec.model.rsplit(" ", 1)
-        entries.append(
-            ModelEntry(
-                name=name,
-                version=version,
-                pack=BUILTIN_PACK,
-                task=det.spec.description,
-                labels=det.spec.labels,
-                source="built in (signal processing, no weights)",
-                licence="MIT",
-                loader=lambda device, context: None,
-                resident=False,
-            )
-        )
-    return entries
-
-
-@dataclass(frozen=True)
-class LoadContext:
-    """What a loader is given: the one store of this set of models and how its runners are made."""
-
-    store: ModelStore
-    runner: RunnerSettings
-
-
-def _load_network(kind: NetworkKind, name: str, device: str, context: LoadContext) -> object:
-    return kind.load(context.store.require(name), device, context.runner)
-
-
-def _fusion_entry(pack) -> ModelEntry:
-    """A trained fusion pack (local, found in the store): its own pack of labels."""
-    spec = pack.spec
-    return ModelEntry(
-        name=spec.name,
-        version=spec.version,
-        pack=spec.name,
-        task=spec.task,
-        labels=(spec.description,),
-        source=f"trained on this machine, installed {pack.manifest.get('installed_at', '?')}",
-        licence=spec.licence,
-        loader=partial(_load_network, FUSION, spec.name),
-        devices=("cpu", "cuda"),
-        local=True,
-    )
-
-
-def _pack_bytes(pack) -> int:
-    """Bytes of an installed pack's files, as its manifest lists them (0: none installed)."""
-    return sum(int(f.get("size") or 0) for f in pack.manifest.get("files", [])) if pack else 0
-
-
-def _device_allowed(device: str, kinds: tuple[str, ...]) -> bool:
-    """``cpu``, or ``cuda:N`` where the entry runs on CUDA and torch sees that GPU."""
-    if device == "cpu":
-        return "cpu" in kinds
-    if not device.startswith("cuda") or "cuda" not in kinds:
-        return False
-    import torch
-
-    index = int(device.partition(":")[2] or 0)
-    return torch.cuda.is_available() and index < torch.cuda.device_count()
 
 
 class ResidentModels:
@@ -175,7 +50,7 @@ class ResidentModels:
         self.device_overrides: dict[str, str] = {}
         self._lock = threading.RLock()
         self._load_locks: dict[str, threading.Lock] = {}
-        self._states = {e.name: ModelState(e) for e in _catalog()}
+        self._states = {e.name: ModelState(e) for e in catalog_entries()}
         for state in self._states.values():
             if not state.entry.resident:
                 state.loaded, state.device = True, "cpu"
@@ -215,7 +90,7 @@ class ResidentModels:
         stale: list[str] = []
         with self._lock:
             for name, pack in local.items():
-                entry = _fusion_entry(pack)
+                entry = fusion_entry(pack)
                 if name not in self._states or self._states[name].entry.source != entry.source:
                     if name in self._states:
                         stale.append(name)  # retrained under the same name: the new weights load next
@@ -226,7 +101,7 @@ class ResidentModels:
                     pack = local.get(state.entry.name) or installed.get(state.entry.name)
                     state.available = pack is not None
                     state.detail = str(pack.path) if pack else f"not installed: avevents models pull {state.entry.name}"
-                    state.size_bytes = _pack_bytes(pack)
+                    state.size_bytes = pack_bytes(pack)
             removed = {n: self._states.pop(n) for n in gone}
         for state in removed.values():
             self._release(state)
@@ -278,10 +153,10 @@ class ResidentModels:
         state = self.state(name)
         explicit = device or self.device_overrides.get(name)
         device = explicit or self.default_device
-        if not explicit and not _device_allowed(device, state.entry.devices):
+        if not explicit and not device_allowed(device, state.entry.devices):
             log.info("%s runs on the CPU only; the default device %s does not apply", name, device)
             device = "cpu"
-        if not _device_allowed(device, state.entry.devices):
+        if not device_allowed(device, state.entry.devices):
             raise ModelUnavailable(
                 f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)}; "
                 "CUDA devices only where torch sees them)"
@@ -333,7 +208,7 @@ class ResidentModels:
 
     def set_default_device(self, device: str) -> None:
         """Where models load from now on (those loaded stay where they are)."""
-        if not _device_allowed(device, ("cpu", "cuda")):
+        if not device_allowed(device, ("cpu", "cuda")):
             raise ModelUnavailable(f"no device {device!r} here (cpu, or cuda:N where torch sees that GPU)")
         with self._lock:
             self.default_device = device
@@ -341,7 +216,7 @@ class ResidentModels:
     def set_model_device(self, name: str, device: str) -> ModelState:
         """Load ``name`` on ``device`` from now on; reload it there if it is loaded."""
         state = self.state(name)
-        if not _device_allowed(device, state.entry.devices):
+        if not device_allowed(device, state.entry.devices):
             raise ModelUnavailable(
                 f"{name} cannot run on {device!r} here (it runs on: {', '.join(state.entry.devices)})"
             )

@@ -15,7 +15,8 @@ import pytest
 from avevents.core.errors import DaemonUnavailable, QueueFull
 from avevents.core.paths import SingleInstanceLock
 from avevents.daemon.client import DaemonClient
-from avevents.engine.residency import ModelEntry, ModelState, ResidentModels
+from avevents.engine.model_entries import ModelEntry, ModelState
+from avevents.engine.residency import ResidentModels
 
 from ..conftest import start_daemon
 from .inprocess_server import client_for, serving
