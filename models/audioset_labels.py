@@ -53,25 +53,35 @@ def read_labels(path: Path) -> list[str]:
 
 class LabelSet:
     """Name lookup over the 527 labels: exact (any case), or one comma-separated part of a name
-    ("Baby cry" finds "Baby cry, infant cry", "Footsteps" finds "Walk, footsteps")."""
+    ("Baby cry" finds "Baby cry, infant cry", "Footsteps" finds "Walk, footsteps"). A part that belongs to
+    several names ("Inside": a small room, a large room or hall, a public space) finds none of them: the
+    error lists them all."""
 
     def __init__(self, names: list[str]):
         self.names = names
         self.index = {name: i for i, name in enumerate(names)}
         self._folded = {name.casefold(): name for name in names}
         self._parts: dict[str, str] = {}
+        self._shared: dict[str, list[str]] = {}  # parts of more than one name
         for name in names:
             for part in name.split(","):
-                self._parts.setdefault(part.strip().casefold(), name)
+                key = part.strip().casefold()
+                owner = self._parts.setdefault(key, name)
+                if owner != name:
+                    self._shared.setdefault(key, [owner]).append(name)
 
     def resolve(self, label: str) -> str | None:
         key = label.strip().casefold()
-        return self._folded.get(key) or self._parts.get(key)
+        if key in self._folded:
+            return self._folded[key]
+        return None if key in self._shared else self._parts.get(key)
 
     def require(self, label: str, pack: str) -> str:
         name = self.resolve(label)
         if name is None:
-            close = difflib.get_close_matches(label, self.names, n=3, cutoff=0.6)
+            close = self._shared.get(label.strip().casefold()) or difflib.get_close_matches(
+                label, self.names, n=3, cutoff=0.6
+            )
             if not close:
                 close = [
                     self._parts[p] for p in difflib.get_close_matches(label.casefold(), self._parts, n=3, cutoff=0.6)

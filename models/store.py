@@ -42,6 +42,16 @@ CHUNK = 1 << 16
 ProgressFn = Callable[[str, int, int], None]
 
 
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"  # small public files shipped with avevents
+
+
+def bundled_file(f: PackFile) -> Path | None:
+    """avevents' own copy of a pack file (the AudioSet class list, see bundled/README.md), or None. Only a
+    file with a published checksum is taken from here, and the copy is checked against it as it installs."""
+    path = BUNDLED_DIR / f.name
+    return path if f.sha256 is not None and path.is_file() else None
+
+
 def default_store_dir() -> Path:
     return user_dir("data", "models")
 
@@ -358,7 +368,10 @@ class ModelStore:
     def _fetch(self, spec: PackSpec, f: PackFile, target: Path, progress, cancel) -> str:
         part = target.with_name(target.name + ".part")
         mirrored = self.mirror / spec.name / f.name if self.mirror else None
-        if mirrored is not None and mirrored.exists() and not mirrored.is_dir():  # a file, or a pipe
+        shipped = bundled_file(f)
+        if shipped is not None:  # shipped with avevents (checked below like any other copy)
+            self._copy(shipped, part, f.name, progress, cancel)
+        elif mirrored is not None and mirrored.exists() and not mirrored.is_dir():  # a file, or a pipe
             self._copy(mirrored, part, f.name, progress, cancel)
         else:
             self._download(f.url, part, f.name, progress, cancel)

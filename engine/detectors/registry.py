@@ -67,6 +67,27 @@ def _audioset_labels(csv_path: Path, mtime: float) -> LabelSet:
     return LabelSet(read_labels(csv_path))
 
 
+def rejoin_names(requested: list[str] | tuple[str, ...], known: list[str]) -> list[str]:
+    """``requested`` with neighbours joined back into the known name they were split from: a
+    comma-separated list ("--labels 'Inside, large room or hall,Speech'") cuts a name that holds commas
+    into parts, and a part alone may name another label ("Inside" is three rooms)."""
+    whole = {name.casefold(): name for name in known if "," in name}
+    items = [x.strip() for x in requested]
+    out: list[str] = []
+    i = 0
+    while i < len(items):
+        for j in range(len(items), i + 1, -1):  # the longest run that is a whole name
+            joined = whole.get(", ".join(items[i:j]).casefold())
+            if joined is not None:
+                out.append(joined)
+                i = j
+                break
+        else:
+            out.append(items[i])
+            i += 1
+    return out
+
+
 def _with_builtins(learned: list[str]) -> list[str]:
     """A trained pack's labels, then the built-in ones it does not itself provide."""
     own = {x.casefold() for x in learned}
@@ -151,9 +172,12 @@ class Packs:
         name = self.check(pack)
         if not requested:
             return self.default_labels(name)
+        if name == AUDIOSET_PACK:
+            requested = rejoin_names(requested, self.tagger_labels().names)
         resolved: list[str] = []
         if name not in (BUILTIN_PACK, AUDIOSET_PACK):
             known = self.default_labels(name)
+            requested = rejoin_names(requested, known)
             by_fold = {x.casefold(): x for x in known}
             for label in requested:
                 canonical = by_fold.get(label.strip().casefold())
