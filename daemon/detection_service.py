@@ -61,6 +61,12 @@ class DetectionService(ServiceBase):
             if job is not None:
                 await job.end("cancelled" if isinstance(exc, Cancelled) else "failed", str(exc))
             await abort_with(context, exc)
+        except BaseException:
+            # GeneratorExit: gRPC closed the stream at a yield (the client went away). The job must still
+            # end, or its running slot stays taken and every later request waits behind it.
+            if job is not None:
+                await job.end("cancelled", "the client went away")
+            raise
 
     async def _run(self, prepared: pipeline.PreparedAnalysis, cancel: threading.Event):
         detect = partial(pipeline.run, prepared, self.models, cancel)

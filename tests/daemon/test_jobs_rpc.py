@@ -61,3 +61,28 @@ def test_jobs_are_listed_and_cancelled_from_another_client(long_clip, speech_wav
                 client.cancel_job("job-999")
     finally:
         daemon.stop()
+
+
+def test_a_stream_closed_at_a_yield_gives_its_slot_back(speech_clip):
+    """gRPC may close a Detect stream at one of its yields (GeneratorExit) instead of cancelling its task:
+    the job must still end, or every later request waits behind its slot forever."""
+    import asyncio
+
+    from avevents.daemon.jobs import JobQueue
+    from avevents.daemon.server import AvEventsServicer
+    from avevents.engine.residency import ResidentModels
+    from avevents.proto.v1 import avevents_pb2 as pb
+
+    async def scenario() -> tuple[int, str]:
+        servicer = AvEventsServicer(ResidentModels(), JobQueue(1, 8))
+        request = pb.DetectRequest(media_path=str(speech_clip.path))
+        request.labels.extend(["Speech"])
+        stream = servicer.Detect(request, context=None)
+        async for message in stream:
+            if message.HasField("progress") and message.progress.stage != "queued":
+                break  # running: holds the only slot
+        await stream.aclose()
+        return servicer.jobs.running, servicer.job_log.jobs()[0].state
+
+    running, state = asyncio.run(scenario())
+    assert running == 0 and state == "cancelled"
