@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from avevents.core.results import DetectOptions  # noqa: E402
-from avevents.engine.media.writer import write_media  # noqa: E402
 from avevents.engine.pipeline import detect  # noqa: E402
 from avevents.engine.residency import ResidentModels  # noqa: E402
 from avevents.models.audioset_labels import EDITOR_DEFAULTS  # noqa: E402
@@ -148,7 +147,7 @@ def _long_form(models, folder: Path, sensitivity: float, seed: int) -> Tally:
     for start, audio in track:
         total[start : start + len(audio)] += audio
     path = folder / f"long-{seed}.wav"
-    write_media(path, audio=total, sample_rate=RATE)
+    media_factory.write_raw_wav(path, total[:, None], RATE)
     labels = tuple(sorted({label for label, _, _ in truth}))
     result = detect(str(path), DetectOptions(pack="audioset", labels=labels, sensitivity=sensitivity), models)
     tallies: dict[str, Tally] = defaultdict(Tally)
