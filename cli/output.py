@@ -26,6 +26,7 @@ CSV_FIELDS = [
     "video_confidence",
     "audio_weight",
     "video_weight",
+    "carried_by",
     "detector",
     "model",
     "id",

@@ -169,6 +169,9 @@ class Event:
     id: str = ""
     audio_weight: float | None = None  # modality attention, when audio and video were fused
     video_weight: float | None = None
+    # Which modality carried the event: "audio", "video" (the soundtrack missing or silent there) or
+    # "audio+video" (the picture raised what the audio heard); "" when unknown (older results).
+    carried_by: str = ""
 
     @property
     def duration_seconds(self) -> float:
@@ -188,6 +191,7 @@ class Event:
             "model": self.model,
             "audio_weight": self.audio_weight,
             "video_weight": self.video_weight,
+            "carried_by": self.carried_by,
         }
 
     def assign_id(self, media_key: str) -> None:

@@ -129,6 +129,7 @@ def event_to_pb(event: Event) -> pb.Event:
         confidence=event.confidence,
         detector=event.detector,
         model=event.model,
+        carried_by=event.carried_by,
     )
     if event.audio_confidence is not None:
         msg.audio_confidence = event.audio_confidence
@@ -156,6 +157,7 @@ def event_from_pb(msg: pb.Event) -> Event:
         id=msg.id,
         audio_weight=conf(msg.audio_weight) if msg.HasField("audio_weight") else None,
         video_weight=conf(msg.video_weight) if msg.HasField("video_weight") else None,
+        carried_by=msg.carried_by,
     )
 
 

@@ -208,10 +208,12 @@ def run(
                 if r.extras:  # a fused track says what each modality contributed
                     audio_c, video_c = _unit(r.extras.get("audio")), _unit(r.extras.get("video"))
                     audio_w, video_w = _unit(r.extras.get("audio_weight")), _unit(r.extras.get("video_weight"))
+                    carried_by = _carrier(audio_c, video_c, audio_w)
                 else:
                     audio_c = conf if modality == "audio" else None
                     video_c = conf if modality == "video" else None
                     audio_w = video_w = None
+                    carried_by = modality if modality in ("audio", "video") else ""
                 event = Event(
                     label=out.label,
                     start_seconds=round(s, 6),
@@ -223,6 +225,7 @@ def run(
                     video_confidence=video_c,
                     audio_weight=audio_w,
                     video_weight=video_w,
+                    carried_by=carried_by,
                 )
                 event.assign_id(media_key)
                 events.append(event)
@@ -243,6 +246,15 @@ def run(
     report(ProgressUpdate("done", 1.0, total, total))
     log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
     return result
+
+
+def _carrier(audio: float | None, video: float | None, audio_weight: float | None) -> str:
+    """Which modality carried a fused event: the audio is None where it is missing or silent."""
+    if audio is None:
+        return "video"
+    if video is None or audio_weight is None or audio_weight >= 0.5:
+        return "audio"
+    return "audio+video"
 
 
 class _Analysis:

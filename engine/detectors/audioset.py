@@ -61,6 +61,9 @@ class AudioSetDetector(Detector):
         self.batch: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
         self.start: float | None = None
+        self.hop_samples = int(HOP_SECONDS * SAMPLE_RATE)
+        self.energy: list[float] = []  # sum of squares per half-second slot, for slot_levels
+        self.energy_fill = 0  # samples already in the last entry
 
     @property
     def model(self) -> str:
@@ -72,7 +75,27 @@ class AudioSetDetector(Detector):
     def feed_audio(self, block: AudioBlock) -> None:
         if self.start is None:
             self.start = block.start_seconds
+        self._add_energy(block.samples)
         self._add(self.mel.push(block.samples))
+
+    def _add_energy(self, samples: np.ndarray) -> None:
+        x = samples.astype(np.float64, copy=False)
+        while len(x):
+            if not self.energy or self.energy_fill == self.hop_samples:
+                self.energy.append(0.0)
+                self.energy_fill = 0
+            take = min(len(x), self.hop_samples - self.energy_fill)
+            self.energy[-1] += float(np.dot(x[:take], x[:take]))
+            self.energy_fill += take
+            x = x[take:]
+
+    def slot_levels(self) -> np.ndarray:
+        """RMS level (dBFS) of the audio fed, per half-second slot (the last one may be shorter)."""
+        if not self.energy:
+            return np.zeros(0)
+        counts = np.full(len(self.energy), self.hop_samples, np.float64)
+        counts[-1] = max(self.energy_fill, 1)
+        return 10.0 * np.log10(np.asarray(self.energy) / counts + 1e-20)
 
     def _add(self, frames: np.ndarray) -> None:
         if frames.shape[1]:

@@ -98,7 +98,7 @@ class Progress(_message.Message):
     def __init__(self, stage: _Optional[str] = ..., fraction: _Optional[float] = ..., media_seconds_done: _Optional[float] = ..., media_seconds_total: _Optional[float] = ..., queue_position: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("id", "label", "start_seconds", "end_seconds", "confidence", "audio_confidence", "video_confidence", "detector", "model", "audio_weight", "video_weight")
+    __slots__ = ("id", "label", "start_seconds", "end_seconds", "confidence", "audio_confidence", "video_confidence", "detector", "model", "audio_weight", "video_weight", "carried_by")
     ID_FIELD_NUMBER: _ClassVar[int]
     LABEL_FIELD_NUMBER: _ClassVar[int]
     START_SECONDS_FIELD_NUMBER: _ClassVar[int]
@@ -110,6 +110,7 @@ class Event(_message.Message):
     MODEL_FIELD_NUMBER: _ClassVar[int]
     AUDIO_WEIGHT_FIELD_NUMBER: _ClassVar[int]
     VIDEO_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CARRIED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     label: str
     start_seconds: float
@@ -121,7 +122,8 @@ class Event(_message.Message):
     model: str
     audio_weight: float
     video_weight: float
-    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., confidence: _Optional[float] = ..., audio_confidence: _Optional[float] = ..., video_confidence: _Optional[float] = ..., detector: _Optional[str] = ..., model: _Optional[str] = ..., audio_weight: _Optional[float] = ..., video_weight: _Optional[float] = ...) -> None: ...
+    carried_by: str
+    def __init__(self, id: _Optional[str] = ..., label: _Optional[str] = ..., start_seconds: _Optional[float] = ..., end_seconds: _Optional[float] = ..., confidence: _Optional[float] = ..., audio_confidence: _Optional[float] = ..., video_confidence: _Optional[float] = ..., detector: _Optional[str] = ..., model: _Optional[str] = ..., audio_weight: _Optional[float] = ..., video_weight: _Optional[float] = ..., carried_by: _Optional[str] = ...) -> None: ...
 
 class MediaInfo(_message.Message):
     __slots__ = ("path", "size_bytes", "container", "duration_seconds", "origin_seconds", "has_video", "has_audio", "frame_rate", "average_frame_rate", "variable_frame_rate", "width", "height", "rotation_degrees", "video_codec", "sample_rate", "audio_channels", "audio_codec", "audio_stream_count", "audio_stream")
