@@ -12,7 +12,7 @@ from avevents.core.output_files import check_writable
 from avevents.core.results import DetectOptions, DetectResult, LabelOptions, ProgressUpdate
 from avevents.daemon.client import DaemonClient
 
-from .output import media_summary, table, write_output
+from .output import media_summary, salient_table, table, write_output
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="never use the daemon")
     where.add_argument("--daemon", action="store_true", help="require the running daemon")
+    p.add_argument(
+        "--top",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list the N labels most present in each file (or --range), with their peak scores; with the "
+        "audioset pack every one of the tagger's 527 labels is ranked",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no table or progress")
     p.set_defaults(func=run)
 
@@ -79,6 +87,7 @@ def options_from_args(args: argparse.Namespace) -> DetectOptions:
         sensitivity=args.sensitivity,
         use_cache=not args.no_cache,
         keyframes_only=args.keyframes_only,
+        top=args.top,
     )
 
 
@@ -158,6 +167,9 @@ def _print_result(result: DetectResult, where: str) -> None:
     for warning in result.warnings:
         print(f"  note: {warning}")
     print(table(result))
+    if result.salient:
+        print()
+        print(salient_table(result))
     print()
 
 

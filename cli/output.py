@@ -89,6 +89,15 @@ def table(result: DetectResult) -> str:
     return "\n".join(lines)
 
 
+def salient_table(result: DetectResult) -> str:
+    """The labels most present (``--top``), most salient first: peak score, where, and peak / threshold."""
+    rows = [("MOST PRESENT", "PEAK", "AT", "THRESHOLD", "PEAK/THRESHOLD")]
+    for x in result.salient:
+        rows.append((x.label, f"{x.peak:.2f}", clock(x.peak_seconds), f"{x.threshold:.2f}", f"{x.salience:.2f}"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
 def event_dict(e: Event) -> dict:
     return e.to_dict()
 
@@ -114,6 +123,7 @@ def result_dict(result: DetectResult) -> dict:
         "warnings": result.warnings,
         "elapsed_seconds": round(result.elapsed_seconds, 3),
         "events": [event_dict(e) for e in result.events],
+        "salient": [dict(x.__dict__) for x in result.salient],
     }
 
 

@@ -80,6 +80,7 @@ class DetectOptions:
     sensitivity: float | None = None  # 0..1; moves the detectors' default thresholds, not explicit ones
     use_cache: bool = True  # False: analyse again even when the result cache has this file
     keyframes_only: bool = False  # pictures from key frames only (fast; ignored when cuts need every frame)
+    top: int = 0  # > 0: also rank the labels most present in the range (every label the pack's tagger has)
 
     def for_label(self, label: str, detector_default: LabelOptions) -> LabelOptions:
         """Effective options of one label: per-label over request defaults over the detector's
@@ -117,6 +118,8 @@ class DetectOptions:
             raise InvalidRequest(f"sensitivity must be within 0-1, got {self.sensitivity}")
         if self.audio_stream is not None and self.audio_stream < 0:
             raise InvalidRequest(f"audio_stream must not be negative, got {self.audio_stream}")
+        if not 0 <= self.top <= 1000:
+            raise InvalidRequest(f"top must be within 0-1000, got {self.top}")
 
 
 @dataclass
@@ -201,6 +204,19 @@ class Event:
 
 
 @dataclass
+class SalientLabel:
+    """A label present in the analysed range: its highest score, where it is, and that score over the
+    label's threshold (salience: 1 or more means it reaches its operating point and makes events)."""
+
+    label: str
+    peak: float
+    peak_seconds: float  # start of the slot where the score peaks
+    threshold: float
+    salience: float
+    detector: str = ""
+
+
+@dataclass
 class DetectResult:
     media: MediaInfo
     analysed_range: tuple[float, float]
@@ -212,6 +228,7 @@ class DetectResult:
     video_analysis_fps: float = 0.0
     warnings: list[str] = field(default_factory=list)
     elapsed_seconds: float = 0.0
+    salient: list[SalientLabel] = field(default_factory=list)  # with ``DetectOptions.top``: most salient first
 
 
 @dataclass

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from avevents.core.results import DetectOptions, DetectResult, Event, GridTrack, LabelOptions, MediaInfo, ProgressUpdate
+from avevents.core.results import (
+    DetectOptions,
+    DetectResult,
+    Event,
+    GridTrack,
+    LabelOptions,
+    MediaInfo,
+    ProgressUpdate,
+    SalientLabel,
+)
 from avevents.proto.v1 import avevents_pb2 as pb
 
 if TYPE_CHECKING:  # the client converts messages without importing the engine
@@ -43,6 +53,7 @@ def request_to_pb(path: str, options: DetectOptions) -> pb.DetectRequest:
         req.options.sensitivity = options.sensitivity
     req.options.no_cache = not options.use_cache
     req.options.keyframes_only = options.keyframes_only
+    req.options.top = options.top
     return req
 
 
@@ -61,6 +72,7 @@ def request_from_pb(req: pb.DetectRequest) -> tuple[str, DetectOptions]:
         sensitivity=o.sensitivity if o.HasField("sensitivity") else None,
         use_cache=not o.no_cache,
         keyframes_only=o.keyframes_only,
+        top=o.top,
     )
     return req.media_path, options
 
@@ -185,6 +197,7 @@ def result_to_pb(result: DetectResult) -> pb.DetectResult:
         warnings=result.warnings,
         elapsed_seconds=result.elapsed_seconds,
         models=[pb.ModelRef(name=n, version=v) for n, v in result.models],
+        salient=[pb.SalientLabel(**dataclasses.asdict(x)) for x in result.salient],
     )
 
 
@@ -202,6 +215,9 @@ def result_from_pb(msg: pb.DetectResult) -> DetectResult:
         video_analysis_fps=msg.grid.video_analysis_fps,
         warnings=list(msg.warnings),
         elapsed_seconds=msg.elapsed_seconds,
+        salient=[
+            SalientLabel(x.label, x.peak, x.peak_seconds, x.threshold, x.salience, x.detector) for x in msg.salient
+        ],
     )
 
 

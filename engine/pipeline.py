@@ -28,6 +28,8 @@ from .media.probe import probe
 from .postprocess import PointCandidates, points_to_ranges, track_to_ranges
 from .residency import ResidentModels
 from .result_cache import CachedAnalysis, ResultCache, file_identity
+from .salience import salient_labels
+from .speech_gate import gate_speech, tagger_tracks
 
 if TYPE_CHECKING:
     from .detectors.features import SegmentFeatures
@@ -94,7 +96,7 @@ def prepare(path: str, options: DetectOptions, models: ResidentModels) -> Prepar
 
     runnable = []
     missing: dict[str, list[str]] = {}  # modality -> labels that need it
-    for item in packs.plan(pack, labels):
+    for item in packs.plan(pack, labels, rank_all=options.top > 0):
         modality = item.detector.spec.modality
         present = {"audio": info.has_audio, "video": info.has_video, "av": info.has_audio or info.has_video}
         if present[modality]:
@@ -155,7 +157,7 @@ def run(
     if not identity:  # a pipe, a device or a file unreadable now: analysed without the cache
         cache = None
     analyses = [
-        _Analysis(item, models, info, cache, identity, (start, end), picture_fps, options.keyframes_only)
+        _Analysis(item, models, info, cache, identity, (start, end), picture_fps, options.keyframes_only, options.top)
         for item in runnable
     ]
     detectors = [a.detector for a in analyses]
@@ -192,11 +194,14 @@ def run(
     sampled_fps = max((a.picture_fps for a in analyses), default=0.0)
     media_key = f"{info.path}|{info.size_bytes}"
     events: list[Event] = []
+    tagger_speech = next((t for a in analyses if (t := tagger_tracks(a.outputs))), None)
     for analysis in analyses:
         det = analysis.detector
         for out in analysis.outputs:
             if out.label not in analysis.wanted:
                 continue
+            if tagger_speech and out.label == "Speech" and "Speech" in det.spec.labels:  # Silero's
+                out = gate_speech(out, *tagger_speech)
             opts = options.for_label(out.label, det.default_options(out.label))
             ranges = points_to_ranges(out, opts) if isinstance(out, PointCandidates) else track_to_ranges(out, opts)
             for r in ranges:
@@ -230,6 +235,9 @@ def run(
                 event.assign_id(media_key)
                 events.append(event)
     events.sort(key=lambda e: (e.start_seconds, e.label))
+    salient = []
+    if options.top:
+        salient = salient_labels([(a.detector, a.outputs) for a in analyses], options, start, end, options.top)
     result = DetectResult(
         media=info,
         analysed_range=(start, end),
@@ -242,6 +250,7 @@ def run(
         video_analysis_fps=float(info.frame_rate or 0) if luma else sampled_fps,
         warnings=warnings,
         elapsed_seconds=time.perf_counter() - started,
+        salient=salient,
     )
     report(ProgressUpdate("done", 1.0, total, total))
     log.info("%s: %d events in %.2f s", info.path, len(events), result.elapsed_seconds)
@@ -262,12 +271,13 @@ class _Analysis:
     A cached analysis holds every label the detector can produce; ``wanted`` are the request's."""
 
     def __init__(
-        self, item: PlanItem, models, info: MediaInfo, cache, identity: str, range_, picture_fps, keyframes_only
+        self, item: PlanItem, models, info: MediaInfo, cache, identity: str, range_, picture_fps, keyframes_only, top
     ):
         self.wanted = set(item.labels)
         self.cache = cache
-        # Cached, an analysis keeps every label its detector can produce, so a later label set is served.
-        labels = (item.producible or item.labels) if cache is not None else item.labels
+        # Cached, an analysis keeps every label its detector can produce, so a later label set is served;
+        # ranking the labels present (``top``) needs them all too.
+        labels = (item.producible or item.labels) if cache is not None or top else item.labels
         if item.model_names:
             self.detector = item.detector.create_for(models, info, labels, item.model_names)
         else:

@@ -40,7 +40,7 @@ from avevents.core.settings import CacheSettings, Settings
 from .postprocess import PointCandidates, ScoreTrack
 
 log = logging.getLogger(__name__)
-FORMAT = 2  # 2: audio-visual tracks fused with the audible-soundtrack rule
+FORMAT = 3  # 2: audio-visual tracks fused with the audible-soundtrack rule; 3: AudioSet families, centred slots
 SAMPLE_BYTES = 1 << 16
 ENTRY_SUFFIX = ".npz"
 TEMP_SUFFIX = ".tmp"

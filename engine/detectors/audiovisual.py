@@ -10,11 +10,12 @@ confidence; a file without audio uses the picture alone (0/1) for the labels tha
 
 Every AudioSet label is a sound, so the picture never creates one on its own while the soundtrack is
 audible: in an audible slot the fused score is at most the larger of the audio score and the geometric
-mean of both (the picture confirms what the audio hears faintly, and ``sqrt(a v)`` is 0 when the audio
-hears nothing). Only where the audio is missing, muted or digitally silent (a slot quieter than
-``AUDIBLE_DBFS``) does the picture carry the label alone. Measured on the real av_clips: without the
-rule three "Dog" events came from the picture alone (audio confidence 0.00) on the horse and chainsaw
-clips, whose soundtracks hold no dog.
+mean of both, and at most twice the audio score (the picture confirms what the audio hears faintly;
+``sqrt(a v)`` is 0 when the audio hears nothing, and the doubling cap keeps a picture of a dog over a
+soundtrack scoring Dog 0.02 from reaching Dog's threshold of 0.1). Only where the audio is missing,
+muted or digitally silent (a slot quieter than ``AUDIBLE_DBFS``) does the picture carry the label alone.
+Measured on the real av_clips: without the rule three "Dog" events came from the picture alone (audio
+confidence 0.00) on the horse and chainsaw clips, whose soundtracks hold no dog.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from __future__ import annotations
 import numpy as np
 
 from avevents.core.results import GridTrack, LabelOptions, MediaInfo
+from avevents.models.audioset_operating_points import operating_point
 from avevents.models.vision import VisionEncoder
 
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
-from .audioset import DEFAULTS, HOP_SECONDS, AudioSetDetector
+from .audioset import HOP_SECONDS, AudioSetDetector
 from .base import Detector, DetectorSpec
 from .slots import PictureBatches, batch_for
+from .speech_rivals import TAGGER_SPEECH, VOCAL_RIVALS
 
 EPS = 1e-4
 # A slot this quiet (RMS, dB re full scale) is silent: a muted track, digital silence. Quiet room tone
@@ -47,7 +50,7 @@ def fuse(
     """(fused score, audio weight, video weight) per element; NaN marks a missing modality. ``audible``
     (default: everywhere the audio exists) marks the slots whose soundtrack can be heard: elsewhere the
     audio score is treated as missing, and there the picture may not raise a score above
-    ``max(a, sqrt(a v))``."""
+    ``max(a, min(sqrt(a v), 2 a))``."""
     audio = np.asarray(audio, np.float64)
     video = np.asarray(video, np.float64)
     if audible is not None:
@@ -60,7 +63,7 @@ def fuse(
     w_v = 1.0 - w_a
     a, v = np.nan_to_num(audio), np.nan_to_num(video)
     fused = w_a * a + w_v * v
-    fused = np.where(both, np.minimum(fused, np.maximum(a, np.sqrt(a * v))), fused)
+    fused = np.where(both, np.minimum(fused, np.maximum(a, np.minimum(np.sqrt(a * v), 2.0 * a))), fused)
     return fused, w_a, w_v
 
 
@@ -109,7 +112,7 @@ class AudioVisualDetector(Detector):
         return [tuple(part.rsplit(" ", 1)) for part in self._model.split(" + ")]
 
     def default_options(self, label: str) -> LabelOptions:
-        return DEFAULTS
+        return operating_point(label)
 
     def feed_audio(self, block: AudioBlock) -> None:
         if self.start is None:
@@ -157,6 +160,7 @@ class AudioVisualDetector(Detector):
                     extras={"audio": a, "video": v, "audio_weight": w_a, "video_weight": w_v},
                 )
             )
+        tracks += [audio_tracks[name] for name in (TAGGER_SPEECH, VOCAL_RIVALS) if name in audio_tracks]
         return tracks
 
     def _video_slots(self, start: float, slots: int) -> dict[str, np.ndarray]:

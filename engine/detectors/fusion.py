@@ -16,9 +16,13 @@ from avevents.models.mel import SAMPLE_RATE
 
 from ..media.decode import AudioBlock, VideoFrame
 from ..postprocess import ScoreTrack
-from .audioset import DEFAULTS, HOP_SECONDS
+from .audioset import HOP_SECONDS
 from .base import Detector, DetectorSpec
 from .features import FeatureCollector
+
+# A trained pack's outputs are its own, not the tagger's (whose operating points are per label): the one
+# operating point the packs were measured at (bench/RESULTS.md, "Learned models").
+DEFAULTS = LabelOptions(threshold=0.3, release_threshold=0.15, min_event_seconds=1.0, merge_gap_seconds=1.0)
 
 
 class FusionDetector(Detector):

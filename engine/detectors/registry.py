@@ -197,8 +197,9 @@ class Packs:
         return resolved
 
     # --- detectors --------------------------------------------------------------------------------
-    def plan(self, pack: str, labels: list[str]) -> list[PlanItem]:
-        """Detectors to run for ``labels`` (already resolved), the labels each reports and its models."""
+    def plan(self, pack: str, labels: list[str], rank_all: bool = False) -> list[PlanItem]:
+        """Detectors to run for ``labels`` (already resolved), the labels each reports and its models;
+        ``rank_all``: the tagger runs even when no label of its own is asked for (``--top``)."""
         wanted = set(labels)
         learned: list[PlanItem] = []
         name = self.check(pack)
@@ -214,7 +215,13 @@ class Packs:
             item.producible = item.producible or list(item.labels)
         covered = {x for item in items for x in item.labels}
         rest = [x for x in labels if x not in covered]
-        if rest:
+        if not rest and name == AUDIOSET_PACK and ("Speech" in covered or rank_all):
+            # The tagger checks Silero's Speech (laughs, coughs are not speech: engine/speech_gate.py);
+            # it reports no label of its own here, so it runs on the audio alone.
+            from .audioset import AudioSetDetector
+
+            items.append(PlanItem(AudioSetDetector, [], (TAGGER_MODEL,), list(self.tagger_labels().names)))
+        elif rest:
             tagged = list(self.tagger_labels().names)
             if self.vision is not None:
                 from .audiovisual import AudioVisualDetector

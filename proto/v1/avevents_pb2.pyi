@@ -35,7 +35,7 @@ class LabelOptions(_message.Message):
     def __init__(self, threshold: _Optional[float] = ..., release_threshold: _Optional[float] = ..., min_event_seconds: _Optional[float] = ..., merge_gap_seconds: _Optional[float] = ...) -> None: ...
 
 class DetectOptions(_message.Message):
-    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream", "sensitivity", "no_cache", "keyframes_only")
+    __slots__ = ("defaults", "per_label", "video_analysis_fps", "audio_stream", "sensitivity", "no_cache", "keyframes_only", "top")
     class PerLabelEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +50,7 @@ class DetectOptions(_message.Message):
     SENSITIVITY_FIELD_NUMBER: _ClassVar[int]
     NO_CACHE_FIELD_NUMBER: _ClassVar[int]
     KEYFRAMES_ONLY_FIELD_NUMBER: _ClassVar[int]
+    TOP_FIELD_NUMBER: _ClassVar[int]
     defaults: LabelOptions
     per_label: _containers.MessageMap[str, LabelOptions]
     video_analysis_fps: float
@@ -57,7 +58,8 @@ class DetectOptions(_message.Message):
     sensitivity: float
     no_cache: bool
     keyframes_only: bool
-    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ..., sensitivity: _Optional[float] = ..., no_cache: _Optional[bool] = ..., keyframes_only: _Optional[bool] = ...) -> None: ...
+    top: int
+    def __init__(self, defaults: _Optional[_Union[LabelOptions, _Mapping]] = ..., per_label: _Optional[_Mapping[str, LabelOptions]] = ..., video_analysis_fps: _Optional[float] = ..., audio_stream: _Optional[int] = ..., sensitivity: _Optional[float] = ..., no_cache: _Optional[bool] = ..., keyframes_only: _Optional[bool] = ..., top: _Optional[int] = ...) -> None: ...
 
 class DetectRequest(_message.Message):
     __slots__ = ("media_path", "source_range", "labels", "pack", "options")
@@ -192,7 +194,7 @@ class AnalysisGrid(_message.Message):
     def __init__(self, analysed_range: _Optional[_Union[TimeRange, _Mapping]] = ..., tracks: _Optional[_Iterable[_Union[GridTrack, _Mapping]]] = ..., video_analysis_fps: _Optional[float] = ...) -> None: ...
 
 class DetectResult(_message.Message):
-    __slots__ = ("media", "grid", "events", "labels", "pack", "warnings", "elapsed_seconds", "models")
+    __slots__ = ("media", "grid", "events", "labels", "pack", "warnings", "elapsed_seconds", "models", "salient")
     MEDIA_FIELD_NUMBER: _ClassVar[int]
     GRID_FIELD_NUMBER: _ClassVar[int]
     EVENTS_FIELD_NUMBER: _ClassVar[int]
@@ -201,6 +203,7 @@ class DetectResult(_message.Message):
     WARNINGS_FIELD_NUMBER: _ClassVar[int]
     ELAPSED_SECONDS_FIELD_NUMBER: _ClassVar[int]
     MODELS_FIELD_NUMBER: _ClassVar[int]
+    SALIENT_FIELD_NUMBER: _ClassVar[int]
     media: MediaInfo
     grid: AnalysisGrid
     events: _containers.RepeatedCompositeFieldContainer[Event]
@@ -209,7 +212,24 @@ class DetectResult(_message.Message):
     warnings: _containers.RepeatedScalarFieldContainer[str]
     elapsed_seconds: float
     models: _containers.RepeatedCompositeFieldContainer[ModelRef]
-    def __init__(self, media: _Optional[_Union[MediaInfo, _Mapping]] = ..., grid: _Optional[_Union[AnalysisGrid, _Mapping]] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., labels: _Optional[_Iterable[str]] = ..., pack: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., models: _Optional[_Iterable[_Union[ModelRef, _Mapping]]] = ...) -> None: ...
+    salient: _containers.RepeatedCompositeFieldContainer[SalientLabel]
+    def __init__(self, media: _Optional[_Union[MediaInfo, _Mapping]] = ..., grid: _Optional[_Union[AnalysisGrid, _Mapping]] = ..., events: _Optional[_Iterable[_Union[Event, _Mapping]]] = ..., labels: _Optional[_Iterable[str]] = ..., pack: _Optional[str] = ..., warnings: _Optional[_Iterable[str]] = ..., elapsed_seconds: _Optional[float] = ..., models: _Optional[_Iterable[_Union[ModelRef, _Mapping]]] = ..., salient: _Optional[_Iterable[_Union[SalientLabel, _Mapping]]] = ...) -> None: ...
+
+class SalientLabel(_message.Message):
+    __slots__ = ("label", "peak", "peak_seconds", "threshold", "salience", "detector")
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    PEAK_FIELD_NUMBER: _ClassVar[int]
+    PEAK_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    SALIENCE_FIELD_NUMBER: _ClassVar[int]
+    DETECTOR_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    peak: float
+    peak_seconds: float
+    threshold: float
+    salience: float
+    detector: str
+    def __init__(self, label: _Optional[str] = ..., peak: _Optional[float] = ..., peak_seconds: _Optional[float] = ..., threshold: _Optional[float] = ..., salience: _Optional[float] = ..., detector: _Optional[str] = ...) -> None: ...
 
 class ModelRef(_message.Message):
     __slots__ = ("name", "version")

@@ -84,7 +84,7 @@ def test_audioset_labels_asked_later_come_from_the_first_analysis(cache_on, av_s
 
 
 def test_eviction_damage_and_the_cli(cache_on, tmp_path, capsys, run_detect, speech_clip):
-    run_detect(speech_clip.path, labels=("Speech", "Silence", "Transient"))
+    run_detect(speech_clip.path, pack="builtin", labels=("Speech", "Silence", "Transient"))
     cache = ResultCache()
     entries = sorted(cache.entries(), key=lambda p: p.stat().st_mtime)
     assert len(entries) == 3
@@ -92,7 +92,7 @@ def test_eviction_damage_and_the_cli(cache_on, tmp_path, capsys, run_detect, spe
     small = ResultCache(max_bytes=cache.size() - 1)
     assert small.evict() == 1 and not entries[0].exists()
     entries[1].write_bytes(b"not an npz")
-    run_detect(speech_clip.path, labels=("Speech", "Silence", "Transient"))
+    run_detect(speech_clip.path, pack="builtin", labels=("Speech", "Silence", "Transient"))
     assert len(cache_on) == 2 and len(cache_on[-1]) == 2  # the evicted and the damaged ran again; one hit
     assert cli(["cache", "info"]) == 0
     assert "3 entries" in capsys.readouterr().out
@@ -132,19 +132,19 @@ def test_a_cache_that_cannot_be_written_never_fails_an_analysis(blocker, cache_o
 
 def test_truncated_and_garbage_entries_are_misses(cache_on, run_detect, speech_clip, caplog):
     labels = ("Speech", "Silence", "Transient")
-    first = run_detect(speech_clip.path, labels=labels)
+    first = run_detect(speech_clip.path, pack="builtin", labels=labels)
     truncated, empty, bad_meta = sorted(ResultCache().entries())
     truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
     empty.write_bytes(b"")
     with open(bad_meta, "wb") as fh:  # a valid npz whose metadata is not this format's
         np.savez(fh, meta=np.frombuffer(b'{"outputs": [{"kind": "track"}]}', dtype=np.uint8))
     caplog.set_level(logging.WARNING, logger=result_cache.__name__)
-    again = run_detect(speech_clip.path, labels=labels)
+    again = run_detect(speech_clip.path, pack="builtin", labels=labels)
     assert _events(again) == _events(first)
     assert len(cache_on) == 2 and len(cache_on[-1]) == 3  # all three analysed again
     assert any("unreadable" in w for w in _cache_warnings(caplog))
     assert len(ResultCache().entries()) == 3  # and stored anew
-    third = run_detect(speech_clip.path, labels=labels)
+    third = run_detect(speech_clip.path, pack="builtin", labels=labels)
     assert len(cache_on) == 2 and _events(third) == _events(first)
 
 

@@ -106,3 +106,32 @@ def test_daemon_serves_the_audioset_pack(tagger_store, music_clip):
             assert client.unload_model("efficientat-mn04-as").loaded is False
     finally:
         d.stop()
+
+
+def test_real_recordings_get_their_labels(tagger_store, run_detect):
+    # Real recordings (../shared/media/real/labelled_clips), each with the label its file name gives.
+    clips = {
+        "laughtracker_laughter.wav": "Laughter",
+        "laughtracker_laughter_2.wav": "Laughter",
+        "remoteapplause_clap.wav": "Clapping",
+        "panns_R9_ZSCveAHg_7s.wav": "Telephone bell ringing",
+    }
+    for name, label in clips.items():
+        path = shared_or_skip("media", "real", "labelled_clips", name)
+        result = run_detect(path, pack="audioset", labels=(label,))
+        assert [e.label for e in result.events] and {e.label for e in result.events} == {label}, (name, result.events)
+    # The family: a chuckle or snicker counts as Laughter, and the events name the label asked for.
+    laugh = run_detect(shared_or_skip("media", "real", "labelled_clips", "laughtracker_laughter.wav"), pack="audioset")
+    assert "Laughter" in {e.label for e in laugh.events}
+
+
+def test_top_ranks_the_labels_present_by_their_own_thresholds(tagger_store, run_detect):
+    path = shared_or_skip("media", "real", "labelled_clips", "panns_R9_ZSCveAHg_7s.wav")
+    result = run_detect(path, pack="audioset", labels=("Speech",), top=10)
+    names = [x.label for x in result.salient]
+    assert len(names) == 10 and "Telephone bell ringing" in names and "Speech" in names
+    assert [e.label for e in result.events if e.label != "Speech"] == []  # ranking adds no events
+    for x in result.salient:
+        assert x.salience == pytest.approx(x.peak / x.threshold, rel=1e-3)
+        assert 0.0 <= x.peak_seconds <= result.media.duration_seconds
+    assert not run_detect(path, pack="audioset", labels=("Speech",)).salient  # only when asked

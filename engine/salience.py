@@ -1,0 +1,47 @@
+"""The labels most present in an analysed range ("what is in this clip", ``--top N``).
+
+Every score track a request's detectors made (with ``top``, the tagger scores all of its labels) is
+ranked by its peak over the label's own threshold, so labels whose scores live on different scales
+(speech near 0.8, a laugh at 0.3) compare fairly: 1 or more means the label reaches its operating point.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from avevents.core.results import DetectOptions, SalientLabel
+
+from .detectors.base import Detector
+from .postprocess import ScoreTrack
+
+HIDDEN_PREFIX = "~"  # tracks detectors make for each other, never reported
+
+
+def salient_labels(
+    outputs: list[tuple[Detector, list]], options: DetectOptions, start: float, end: float, count: int
+) -> list[SalientLabel]:
+    """The ``count`` most salient labels of [start, end) among ``outputs`` (each detector's tracks); a
+    label two detectors score keeps its more salient entry."""
+    best: dict[str, SalientLabel] = {}
+    for detector, tracks in outputs:
+        for track in tracks:
+            if not isinstance(track, ScoreTrack) or track.label.startswith(HIDDEN_PREFIX) or not len(track.scores):
+                continue
+            times = track.start_seconds + np.arange(len(track.scores)) * track.step_seconds
+            inside = (times + track.step_seconds > start) & (times < end)
+            if not inside.any():
+                continue
+            scores = np.where(inside, np.nan_to_num(track.scores.astype(np.float64)), -1.0)
+            at = int(np.argmax(scores))
+            threshold = options.for_label(track.label, detector.default_options(track.label)).threshold or 0.5
+            entry = SalientLabel(
+                label=track.label,
+                peak=round(float(scores[at]), 4),
+                peak_seconds=round(float(max(times[at], start)), 6),
+                threshold=round(float(threshold), 4),
+                salience=round(float(scores[at]) / max(threshold, 1e-6), 4),
+                detector=detector.spec.name,
+            )
+            if track.label not in best or entry.salience > best[track.label].salience:
+                best[track.label] = entry
+    return sorted(best.values(), key=lambda x: (-x.salience, x.label))[:count]
