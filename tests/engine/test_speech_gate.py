@@ -17,8 +17,9 @@ def _slots(label, values):
 
 
 def test_a_laugh_alone_is_not_speech_and_talking_through_one_is():
-    # Slot scores recorded on real material: a laugh (tagger Speech 0.07, Laughter family 0.50), words
-    # (Speech 0.80, rivals 0.02), words over a louder laugh (0.60 / 0.70), a quiet breath (0.03 / 0.06).
+    # Slot scores of the kinds seen on real material: a laugh (tagger Speech 0.07, Laughter family 0.50),
+    # words (Speech 0.80, rivals 0.02), words over a louder laugh (0.60 / 0.70), a cough the tagger hears
+    # as neither (0.03 / 0.06).
     silero = _silero([0.9, 0.95, 0.9, 0.8])
     tagger = _slots("~speech (tagger)", [0.07, 0.80, 0.60, 0.03])
     rivals = _slots("~voice sounds other than speech", [0.50, 0.02, 0.70, 0.06])
@@ -26,7 +27,14 @@ def test_a_laugh_alone_is_not_speech_and_talking_through_one_is():
     assert gated[0] == np.float32(0.07)  # the laugh: below Silero's release level, no Speech
     assert gated[1] == np.float32(0.95)  # words: Silero's own score
     assert gated[2] == np.float32(0.60)  # words over a laugh: still above Silero's 0.5 threshold
-    assert gated[3] == np.float32(0.8)  # rivals too faint to overrule Silero
+    assert gated[3] == np.float32(0.03)  # the tagger hears no speech: not Speech either
+
+
+def test_faint_rivals_leave_speech_the_tagger_hears():
+    gated = gate_speech(_silero([0.9]), _slots("~speech (tagger)", [0.3]), _slots("~rivals", [0.5]))
+    assert gated.scores[4] == np.float32(0.3)  # the rival is louder: lowered
+    kept = gate_speech(_silero([0.9]), _slots("~speech (tagger)", [0.3]), _slots("~rivals", [0.08]))
+    assert kept.scores[4] == np.float32(0.9)  # the rival too faint to count, the tagger hears speech
 
 
 def test_no_tagger_scores_leave_silero_alone():
