@@ -3,6 +3,8 @@
 Every score track a request's detectors made (with ``top``, the tagger scores all of its labels) is
 ranked by its peak over the label's own threshold, so labels whose scores live on different scales
 (speech near 0.8, a laugh at 0.3) compare fairly: 1 or more means the label reaches its operating point.
+A label below one already listed in the ontology (Snicker under Laughter) is left out: its sound is the
+one listed, and a label scores its whole family.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from avevents.core.results import DetectOptions, SalientLabel
+from avevents.models.audioset_ontology import descendants
 
 from .detectors.base import Detector
 from .postprocess import ScoreTrack
@@ -21,7 +24,8 @@ def salient_labels(
     outputs: list[tuple[Detector, list]], options: DetectOptions, start: float, end: float, count: int
 ) -> list[SalientLabel]:
     """The ``count`` most salient labels of [start, end) among ``outputs`` (each detector's tracks); a
-    label two detectors score keeps its more salient entry."""
+    label two detectors score keeps its more salient entry, and one below a label ranked higher is left
+    out."""
     best: dict[str, SalientLabel] = {}
     for detector, tracks in outputs:
         for track in tracks:
@@ -44,4 +48,12 @@ def salient_labels(
             )
             if track.label not in best or entry.salience > best[track.label].salience:
                 best[track.label] = entry
-    return sorted(best.values(), key=lambda x: (-x.salience, x.label))[:count]
+    ranked: list[SalientLabel] = []
+    below: set[str] = set()  # the labels under those ranked so far
+    for entry in sorted(best.values(), key=lambda x: (-x.salience, x.label)):
+        if len(ranked) == count:
+            break
+        if entry.label not in below:
+            ranked.append(entry)
+            below.update(descendants(entry.label))
+    return ranked

@@ -94,3 +94,21 @@ def test_cli_start_up_stays_light():
         "assert 'torch' not in sys.modules, 'torch imported at start-up'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_top_lists_what_is_in_a_real_clip(tmp_path, av_store):
+    from ..media_factory import shared_or_skip
+
+    clip = shared_or_skip("media", "real", "labelled_clips", "laughtracker_laughter_2.wav")
+    env = isolated_env(tmp_path / "run", tmp_path / "cfg")  # the store av_store set up travels in the env
+    json_path = tmp_path / "r.json"
+    out = avevents("detect", clip, "--in-process", "--pack", "audioset", "--top", "4", "--json", json_path, env=env)
+    table = out.stdout.split("MOST PRESENT", 1)[1].strip().splitlines()[1:]  # under the column names
+    assert len(table) == 4 and "PEAK/THRESHOLD" in out.stdout
+    salient = json.loads((tmp_path / "r.json").read_text())["salient"]
+    assert [x["label"] for x in salient] == [line.split("  ")[0].strip() for line in table]
+    assert salient[0]["label"] == "Laughter"
+    assert not {"Snicker", "Chuckle, chortle", "Giggle"} & {x["label"] for x in salient}  # listed as Laughter
+    refused = avevents("detect", clip, "--in-process", "--top", "-1", env=env, check=False)
+    assert refused.returncode != 0 and "top must be within 0-1000" in refused.stderr
+    assert "Traceback" not in refused.stderr

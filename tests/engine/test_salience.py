@@ -35,6 +35,9 @@ def test_labels_rank_by_peak_over_threshold_inside_the_range():
     # Only the range counts: from 1.0 s on, Speech peaks at 0.1.
     later = salient_labels([(_Detector(), tracks)], DetectOptions(), 1.0, 2.0, 3)
     assert later[-1].label == "Speech" and later[-1].peak < 0.11
+    # A label under one ranked higher is its sound again: left out.
+    family = [_track("Laughter", [0.0, 0.5, 0.0, 0.0]), _track("Snicker", [0.0, 0.45, 0.0, 0.0])]
+    assert [x.label for x in salient_labels([(_Detector(), family)], DetectOptions(), 0.0, 2.0, 5)] == ["Laughter"]
     # Sensitivity moves the thresholds the ranking divides by.
     keen = salient_labels([(_Detector(), tracks)], DetectOptions(sensitivity=1.0), 0.0, 2.0, 1)
     assert keen[0].threshold == 0.05
