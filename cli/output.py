@@ -82,8 +82,7 @@ def table(result: DetectResult) -> str:
                 e.detector,
             )
         )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = _columns(rows)
     if len(rows) == 1:
         lines.append("(no events)")
     return "\n".join(lines)
@@ -94,8 +93,13 @@ def salient_table(result: DetectResult) -> str:
     rows = [("MOST PRESENT", "PEAK", "AT", "THRESHOLD", "PEAK/THRESHOLD")]
     for x in result.salient:
         rows.append((x.label, f"{x.peak:.2f}", clock(x.peak_seconds), f"{x.threshold:.2f}", f"{x.salience:.2f}"))
+    return "\n".join(_columns(rows))
+
+
+def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+    """The rows as lines of left-aligned columns two spaces apart."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
 
 
 def event_dict(e: Event) -> dict:

@@ -215,10 +215,12 @@ def result_from_pb(msg: pb.DetectResult) -> DetectResult:
         video_analysis_fps=msg.grid.video_analysis_fps,
         warnings=list(msg.warnings),
         elapsed_seconds=msg.elapsed_seconds,
-        salient=[
-            SalientLabel(x.label, x.peak, x.peak_seconds, x.threshold, x.salience, x.detector) for x in msg.salient
-        ],
+        salient=[_salient_from_pb(x) for x in msg.salient],
     )
+
+
+def _salient_from_pb(msg: pb.SalientLabel) -> SalientLabel:
+    return SalientLabel(**{f.name: getattr(msg, f.name) for f in dataclasses.fields(SalientLabel)})
 
 
 def model_to_pb(state: ModelState) -> pb.ModelInfo:

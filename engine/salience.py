@@ -15,9 +15,8 @@ from avevents.core.results import DetectOptions, SalientLabel
 from avevents.models.audioset_ontology import descendants
 
 from .detectors.base import Detector
+from .detectors.speech_rivals import HIDDEN_PREFIX
 from .postprocess import ScoreTrack
-
-HIDDEN_PREFIX = "~"  # tracks detectors make for each other, never reported
 
 
 def salient_labels(

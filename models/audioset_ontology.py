@@ -25,6 +25,11 @@ def _tree() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
 def descendants(name: str) -> list[str]:
     """Names of every node below ``name`` (any depth, each once, in the tree's order); [] for a leaf or
     a name the ontology lacks."""
+    return list(_descendants(name))
+
+
+@cache
+def _descendants(name: str) -> tuple[str, ...]:
     names, children = _tree()
     ids = [i for i, n in names.items() if n == name]
     seen: dict[str, None] = {}
@@ -34,7 +39,7 @@ def descendants(name: str) -> list[str]:
         if node not in seen:
             seen[node] = None
             stack.extend(reversed(children[node]))
-    return [names[i] for i in seen]
+    return tuple(names[i] for i in seen)
 
 
 def family(name: str, classes: set[str] | dict[str, int]) -> list[str]:

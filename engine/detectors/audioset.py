@@ -73,7 +73,6 @@ class AudioSetDetector(Detector):
         self.next_window = -self.pad  # first frame of the next window
         self.batch: list[np.ndarray] = []
         self.scores: list[np.ndarray] = []
-        self.window_scores = np.zeros((0, len(labels)), np.float32)  # [windows, labels] after finish
         self.start: float | None = None
         self.hop_samples = int(HOP_SECONDS * SAMPLE_RATE)
         self.energy: list[float] = []  # sum of squares per half-second slot, for slot_levels
@@ -149,14 +148,13 @@ class AudioSetDetector(Detector):
             return [
                 ScoreTrack(label, start, HOP_SECONDS, WINDOW_SECONDS, np.zeros(0, np.float32)) for label in self.tracks
             ]
-        scores = self.window_scores = np.concatenate(self.scores)
+        scores = np.concatenate(self.scores)
         per_window = self.window // self.hop
         slots = _slot_scores(scores, per_window)
-        # The hidden speech-gate tracks keep the centred scores: they vouch for Silero's steps at a word's
-        # edges too (trimmed, 3 of 32 real words were lost to the gate).
-        hidden = slots[:, len(self.labels) :].copy()
-        slots = _trim_quiet_edges(slots, scores, per_window, self.slot_levels())
-        slots[:, len(self.labels) :] = hidden
+        # Only the labels' slots are trimmed: the hidden speech-gate tracks keep the centred scores, so they
+        # vouch for Silero's steps at a word's edges too (trimmed, 3 of 32 real words were lost to the gate).
+        k = len(self.labels)
+        slots[:, :k] = _trim_quiet_edges(slots[:, :k], scores[:, :k], per_window, self.slot_levels())
         # The last slot stands for the audio after the last window's start, up to the end.
         covered = len(slots) * HOP_SECONDS
         extra = max(0, int(np.ceil((total / FRAMES_PER_SECOND - covered) / HOP_SECONDS)))
