@@ -8,8 +8,8 @@ bundled server ships only the Python backend, not ``onnxruntime_onnx``, so each 
 pytriton with the config's inputs, outputs, max_batch_size, dynamic batching and instance count, and
 its inference function runs the repository's ``1/model.onnx`` with ONNX Runtime.
 
-Usage: python pytriton_repository.py REPOSITORY HTTP_PORT GRPC_PORT METRICS_PORT; prints ``READY`` when
-every model is loaded and serves until its standard input closes.
+Usage: python pytriton_repository.py REPOSITORY HTTP_PORT GRPC_PORT METRICS_PORT READY_MARK; prints READY_MARK
+when every model is loaded and serves until its standard input closes.
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ def use_this_libpython() -> None:
 def main() -> None:
     use_this_libpython()
     repository, http_port, grpc_port, metrics_port = Path(sys.argv[1]), *map(int, sys.argv[2:5])
+    ready_mark = sys.argv[5]
     # pytriton's stages, timed, in the test's log: a start seen once to take 100 s can be traced to one.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = TritonConfig(http_address="127.0.0.1", grpc_address="127.0.0.1", http_port=http_port,
@@ -109,7 +110,7 @@ def main() -> None:
         for folder in sorted(p.parent for p in repository.glob("*/config.pbtxt")):
             bind(triton, folder)
         triton.run()
-        print("READY", flush=True)
+        print(ready_mark, flush=True)
         sys.stdin.read()  # the test closes it to stop the server
 
 

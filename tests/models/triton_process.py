@@ -16,6 +16,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TRITON_PYTHON = Path(os.environ.get("AVEVENTS_TRITON_PYTHON", ROOT / ".triton-venv" / "bin" / "python"))
 SERVER_SCRIPT = Path(__file__).with_name("pytriton_repository.py")
+# What the server script prints once its models are loaded. Triton's own log shares that stdout, so the
+# mark can land behind part of one of its lines (seen in CI: "...loaded 'mobilenet-v2-imagREADY"). A
+# write under PIPE_BUF bytes is never split, so the mark always ends a line; a name of its own never ends
+# one of Triton's.
+READY_MARK = "AVEVENTS-PYTRITON-READY"
 MISSING = (
     f"no Triton environment at {TRITON_PYTHON}: run `sh tests/triton-venv.sh` (nvidia-pytriton needs "
     "protobuf < 7, which cannot share avevents' environment), or set AVEVENTS_TRITON_PYTHON"
@@ -60,7 +65,7 @@ def _start(repository: Path, log_path: Path):
     http, grpc, metrics = _free_ports(3)
     log = open(log_path, "w")  # noqa: SIM115 - closed by triton_server
     server = subprocess.Popen(
-        [str(TRITON_PYTHON), str(SERVER_SCRIPT), str(repository), str(http), str(grpc), str(metrics)],
+        [str(TRITON_PYTHON), str(SERVER_SCRIPT), str(repository), str(http), str(grpc), str(metrics), READY_MARK],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )  # fmt: skip
     server.http_port = http
@@ -70,7 +75,7 @@ def _start(repository: Path, log_path: Path):
         for line in server.stdout:
             log.write(line)
             log.flush()
-            if line.strip() == "READY":
+            if line.rstrip().endswith(READY_MARK):
                 server.ready.set()
 
     thread = threading.Thread(target=drain, daemon=True)
@@ -82,7 +87,7 @@ def _wait_ready(server: subprocess.Popen, log_path: Path, timeout: float, failur
     deadline = time.monotonic() + timeout
     while not server.ready.wait(0.5):
         if server.poll() is not None or time.monotonic() > deadline:
-            state = f"exit {server.poll()}" if server.poll() is not None else f"no READY within {timeout:.0f} s"
+            state = f"exit {server.poll()}" if server.poll() is not None else f"no {READY_MARK} within {timeout:.0f} s"
             failures.append(f"{state}:\n{log_path.read_text()[-3000:]}")
             return False
     return True
