@@ -21,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sensitivity", type=float, help="0-1 (0.5: the detectors' own thresholds)")
     p.add_argument("--search-path", type=Path, action="append", default=[], metavar="DIR",
                    help="folder to find moved media in, by file name (repeatable)")  # fmt: skip
-    p.add_argument("--rate", type=float, help="an EDL's frame rate (EDLs do not carry one), e.g. 23.976")
+    p.add_argument("--rate", help="an EDL's frame rate (EDLs do not carry one): 23.976, 25, 29.97, 24000/1001...")
+    p.add_argument("--project", default="", help="an FCPXML library's project to mark (default: every project)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--in-process", action="store_true", help="never use the daemon")
     where.add_argument("--daemon", action="store_true", help="require the running daemon")
@@ -43,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
         sensitivity=args.sensitivity if args.sensitivity is not None else defaults["sensitivity"],
         search_paths=list(args.search_path),
         rate=args.rate,
+        project=args.project,
     )
     batch = open_batch("in-process" if args.in_process else "daemon" if args.daemon else "auto")
     try:

@@ -185,6 +185,7 @@ def write_cut_clip(
     flash: bool = True,
     fade: bool = True,
     with_audio: bool = False,
+    timecode: str | None = None,
 ) -> Clip:
     """Shots with hard cuts at known frames, a one-frame flash and a fade to black and back
     (neither is a cut), slow pans inside every shot."""
@@ -209,7 +210,7 @@ def write_cut_clip(
                 yield frame
 
     audio = synth.noise_floor(rng, int(seconds * 48000), -50) if with_audio else None
-    write_media(path, frames=frames(), frame_rate=frame_rate, audio=audio, sample_rate=48000)
+    write_media(path, frames=frames(), frame_rate=frame_rate, audio=audio, sample_rate=48000, timecode=timecode)
     return Clip(path, cuts=[f / fps for f in cut_frames], duration=total / fps)
 
 

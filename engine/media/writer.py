@@ -24,12 +24,16 @@ def write_media(
     audio_codec: str = "aac",
     video_options: dict[str, str] | None = None,
     rotation: int = 0,
+    timecode: str | None = None,
 ) -> None:
     """Encode ``frames`` (``rgb24`` (h, w, 3) or ``yuv420p`` (h*3/2, w) uint8 arrays, consumed lazily)
-    and ``audio`` (float32, (n,) mono or (n, channels), -1..1) into ``path``; either may be omitted."""
+    and ``audio`` (float32, (n,) mono or (n, channels), -1..1) into ``path``; either may be omitted.
+    ``timecode`` ("01:00:00:00") is the start timecode (a QuickTime tmcd track in .mov)."""
     if frames is None and audio is None:
         raise ValueError("nothing to write: give frames, audio or both")
     with av.open(str(path), "w") as container:
+        if timecode:
+            container.metadata["timecode"] = timecode
         vstream = astream = None
         frame_iter = iter(frames) if frames is not None else None
         first = None

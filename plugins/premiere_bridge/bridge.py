@@ -1,10 +1,12 @@
 """Add event markers to an exported timeline: the library call behind ``avevents otio``.
 
-For every clip with an external media reference: find the file, turn the clip's source range into file
-seconds, analyse exactly those seconds (clips that share media share a request), and attach one marker
-per event, on the clip (in its media time) or on the timeline's top stack (in timeline time). Bridge
-markers from an earlier run are replaced; the user's stay; nothing else in the timeline changes. The
-output is written to a temp file and renamed, so a failure never leaves a half-written timeline.
+For every clip with a media file: find the file, turn the clip's source range into file seconds,
+analyse exactly those seconds (clips that share media share a request), and add one marker per event,
+on the clip (in its media time) or on its sequence / timeline (in timeline time). The output is the
+user's file plus markers: EDL and FCP7 XML are edited in their own bytes (the adapters would drop links,
+notes and fields they do not model); a re-run replaces only the bridge's markers of the clips it
+analysed again. Everything that can fail before the write (reading, the output's writer, the folder) is
+checked before the analysis; the write is atomic and keeps an existing file's permissions.
 """
 
 from __future__ import annotations
@@ -13,16 +15,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import opentimelineio as otio
-
 from avevents.core.errors import InvalidRequest
+from avevents.core.output_files import check_writable
 from avevents.plugins.markers.palette import DEFAULT_PALETTE
-from avevents.plugins.markers.spec import MarkerSpec, event_span, marker_spec
 from avevents.plugins.resolve.scope import merge_requests
 
-from .formats import FORMATS, Format, guess_format, read_timeline, write_timeline
-from .markers import make_marker, remove_own, spec_range
-from .media import file_name, locate, path_from_reference, timecode_start_seconds
+from .document import MediaPiece, Placed, Skip, TimelineDocument
+from .formats import FORMATS, guess_format, open_document, write_bytes
+from .media import file_name, locate_any, path_from_reference
 
 log = logging.getLogger(__name__)
 SCOPES = ("clips", "timeline")
@@ -35,7 +35,8 @@ class BridgeOptions:
     pack: str = ""
     sensitivity: float | None = None
     search_paths: list[Path] = field(default_factory=list)
-    rate: float | None = None  # an EDL's frame rate
+    rate: str | float | None = None  # an EDL's frame rate: 23.976, 29.97, 24000/1001...
+    project: str = ""  # an FCPXML library's project to mark (default: all)
 
 
 @dataclass
@@ -67,58 +68,36 @@ class BridgeReport:
         return out
 
 
-@dataclass
-class MediaPiece:
-    clip: object
-    track: str
-    path: str
-    source_start: float  # file seconds
-    source_end: float
-    origin: float  # media time (seconds) of the file's first frame
-    request: int = -1
-
-
-def _track_name(clip) -> str:
-    track = clip.parent()
-    while track is not None and not isinstance(track, otio.schema.Track):
-        track = track.parent()
-    return track.name or track.kind if track is not None else ""
-
-
-def media_pieces(timeline, options: BridgeOptions, report: BridgeReport) -> list[MediaPiece]:
+def media_pieces(document: TimelineDocument, options: BridgeOptions, report: BridgeReport) -> list[MediaPiece]:
+    """The pieces whose media was found and can be used; every other clip reported with its reason."""
     pieces = []
-    for clip in timeline.find_clips():
-        track = _track_name(clip)
-        ref = clip.media_reference
-        if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
-            kind = type(ref).__name__ if ref is not None else "no media"
-            report.clips.append(ClipReport(track, clip.name, "skipped", f"no media file ({kind})"))
+    for track, name, found in document.pieces():
+        if isinstance(found, Skip):
+            report.clips.append(ClipReport(track, name, "skipped", found.reason))
             continue
-        wanted = path_from_reference(ref.target_url)
-        found = locate(wanted, options.search_paths)
-        if found is None:
+        located = locate_any(found.candidates, options.search_paths)
+        if located is None:
+            wanted = found.candidates[0]
+            wanted = path_from_reference(wanted) if wanted.lower().startswith("file:") else wanted
             hint = " (add --search-path FOLDER where the media now is)"
-            report.clips.append(ClipReport(track, clip.name, "failed", f"media not found: {wanted}{hint}"))
+            report.clips.append(ClipReport(track, name, "failed", f"media not found: {wanted}{hint}"))
             continue
-        used = clip.trimmed_range()
-        if ref.available_range is not None:
-            origin = ref.available_range.start_time.to_seconds()
-        else:
-            origin = timecode_start_seconds(found)  # EDL: the file's own timecode
-        start = max(0.0, used.start_time.to_seconds() - origin)
-        pieces.append(MediaPiece(clip, track, str(found), start, start + used.duration.to_seconds(), origin))
+        found.path = str(located)
+        refused = document.located(found)
+        if refused is not None:
+            report.clips.append(ClipReport(track, name, "skipped", refused.reason))
+            continue
+        pieces.append(found)
     return pieces
 
 
-def annotate(timeline, fmt: Format, batch, options: BridgeOptions, palette=None, on_progress=None) -> BridgeReport:
-    """Add markers to ``timeline`` in place (see the module docstring)."""
+def annotate(document: TimelineDocument, batch, options: BridgeOptions, palette=None, on_progress=None) -> BridgeReport:
+    """Analyse the document's clips and place their markers in it (see the module docstring)."""
     if options.scope not in SCOPES:
         raise InvalidRequest(f"scope must be one of {', '.join(SCOPES)}")
-    if options.scope == "timeline" and fmt.name == "edl":
-        raise InvalidRequest("an EDL keeps markers only on clips (LOC lines): use --scope clips")
     palette = palette or DEFAULT_PALETTE
     report = BridgeReport()
-    pieces = media_pieces(timeline, options, report)
+    pieces = media_pieces(document, options, report)
     requests = merge_requests(pieces)
     report.requests = len(requests)
     outcomes = (
@@ -130,55 +109,20 @@ def annotate(timeline, fmt: Format, batch, options: BridgeOptions, palette=None,
         if requests
         else {}
     )
-    stack = timeline.tracks
     done = []
     for piece in pieces:
         outcome = outcomes.get(piece.request, {"error": {"message": "no answer"}})
         if "error" in outcome:
-            report.clips.append(ClipReport(piece.track, piece.clip.name, "failed", outcome["error"].get("message", "")))
+            report.clips.append(ClipReport(piece.track, piece.name, "failed", outcome["error"].get("message", "")))
         else:
             done.append((piece, outcome))
-    # Earlier bridge markers go where their clip was analysed again (a failed clip keeps its markers).
-    spans = [piece.clip.transformed_time_range(piece.clip.trimmed_range(), stack) for piece, _ in done]
-    report.removed += remove_own(stack, keep=lambda m: not _starts_in(m, spans))
-    seen: set[tuple] = set()
+    removed, added = document.place([Placed(p, o["events"]) for p, o in done], options.scope, palette)
+    report.removed = removed
     for piece, outcome in done:
-        report.removed += remove_own(piece.clip)
-        added = 0
-        for event in outcome["events"]:
-            spec = _media_marker(event, piece, palette)
-            if spec is None:
-                continue
-            target, marked = piece.clip, spec_range(spec)
-            if options.scope == "timeline":
-                target, marked = stack, piece.clip.transformed_time_range(marked, stack)
-                key = (event["label"], marked.start_time.to_seconds(), marked.duration.to_seconds())
-                if key in seen:  # the same event from a video clip and its linked audio
-                    continue
-                seen.add(key)
-            target.markers.append(make_marker(spec, fmt, marked))
-            added += 1
-        report.added += added
+        report.added += added.get(id(piece), 0)
         report.warnings += [f"{file_name(piece.path)}: {w}" for w in outcome.get("warnings", [])]
-        report.clips.append(ClipReport(piece.track, piece.clip.name, "marked", markers=added))
+        report.clips.append(ClipReport(piece.track, piece.name, "marked", markers=added.get(id(piece), 0)))
     return report
-
-
-def _starts_in(marker, spans) -> bool:
-    t = marker.marked_range.start_time
-    return any(span.start_time <= t < span.end_time_exclusive() for span in spans)
-
-
-def _media_marker(event: dict, piece: MediaPiece, palette: dict[str, str]) -> MarkerSpec | None:
-    """The event clipped to the clip, in the clip's media time, on whole frames of the clip's rate (None
-    when it is not in the clip)."""
-    span = event_span(event, piece.source_start, piece.source_end)
-    if span is None:
-        return None
-    rate = piece.clip.trimmed_range().start_time.rate
-    first = round((piece.origin + span[0]) * rate)
-    last = round((piece.origin + span[1]) * rate)
-    return marker_spec(event, first, last - first, rate, palette, file_name(piece.path))
 
 
 def add_event_markers(
@@ -196,19 +140,20 @@ def add_event_markers(
 
     source = Path(source)
     options = options or BridgeOptions()
-    in_format = guess_format(source)
-    out_format = FORMATS[fmt] if fmt else in_format
     if fmt and fmt not in FORMATS:
         raise InvalidRequest(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    in_format = guess_format(source)
+    out_format = FORMATS[fmt] if fmt else in_format
     output = Path(output) if output else source.with_name(f"{source.stem}.avevents{out_format.suffixes[0]}")
-    timeline = read_timeline(source, in_format, options.rate)
+    document = open_document(source, in_format, out_format, options.rate, options.project)
+    check_writable(output)
     own_batch = batch is None
     batch = batch or open_batch("auto")
     try:
-        report = annotate(timeline, out_format, batch, options, palette, on_progress)
+        report = annotate(document, batch, options, palette, on_progress)
     finally:
         if own_batch:
             batch.close()
-    write_timeline(timeline, output, out_format)
+    write_bytes(output, document.serialize())
     report.output = output
     return report

@@ -1,13 +1,20 @@
-"""Timeline formats the bridge reads and writes, through OpenTimelineIO's adapter plugins, and the
-atomic write (a temp file renamed over the target: never a half-written timeline)."""
+"""Timeline formats the bridge reads and writes, and which document edits each: EDL and FCP7 XML through
+the user's own bytes (``edl``, ``fcp7``), everything else through OpenTimelineIO's adapter plugins
+(``otio_document``); then the one safe writer (a temp file renamed over the target: never a
+half-written timeline)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
-from avevents.core.errors import AvEventsError, InvalidRequest, TimelineUnreadable
+from avevents.core.errors import InvalidRequest, OutputUnwritable, TimelineUnreadable
 from avevents.core.output_files import write_file
+from avevents.plugins.markers.rates import RateError, parse_rate
+
+TimelineUnwritable = OutputUnwritable  # a writer that refuses the timeline: said before the analysis
 
 
 @dataclass(frozen=True)
@@ -50,30 +57,96 @@ def _adapter_available(fmt: Format) -> None:
         )
 
 
-def read_timeline(path: Path, fmt: Format, rate: float | None = None):
-    """The timeline in ``path`` (``rate``: an EDL's frame rate, which the file does not carry)."""
+def edl_rate(rate) -> Fraction:
+    """An EDL's rate from ``--rate`` (23.976, 29.97, 24000/1001, 25...): EDLs do not carry one."""
+    if rate is None:
+        raise InvalidRequest("an EDL does not say its frame rate: give --rate (e.g. 23.976, 25, 29.97)")
+    try:
+        if isinstance(rate, str) and "/" in rate:
+            return parse_rate(Fraction(rate))
+        return parse_rate(rate)
+    except (RateError, ValueError, ZeroDivisionError):
+        raise InvalidRequest(f"--rate {rate}: not a frame rate (e.g. 23.976, 25, 29.97, 24000/1001)") from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or one line saying why not."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise TimelineUnreadable(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise TimelineUnreadable(f"{path}: is a folder, not a timeline file") from None
+    except OSError as exc:
+        raise TimelineUnreadable(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def open_document(path: Path, in_format: Format, out_format: Format, rate=None, project: str = ""):
+    """The document the bridge edits: the user's own file where it is written back in its format
+    (EDL, FCP7 XML, FCPXML; ``project``: only that FCPXML project), else the OTIO object that the
+    output format's adapter writes. Anything that would make the write fail is found here, before any
+    analysis."""
+    if in_format.name == "edl":
+        rate = edl_rate(rate)
+    if in_format == out_format and in_format.name == "edl":
+        from .edl import EdlDocument
+
+        return EdlDocument(read_bytes(path), str(path), rate)
+    if in_format == out_format and in_format.name == "fcp7xml":
+        from .fcp7 import Fcp7Document
+
+        return Fcp7Document(read_bytes(path), str(path))
+    if in_format == out_format and in_format.name == "fcpxml":
+        from .fcpxml import FcpxmlDocument
+
+        return FcpxmlDocument(read_bytes(path), str(path), project)
+    from .otio_document import OtioDocument
+
+    document = OtioDocument(read_timeline(path, in_format, rate), out_format)
+    document.serialize()  # a rate or structure the output's writer refuses fails now, not after the analysis
+    return document
+
+
+def read_timeline(path: Path, fmt: Format, rate=None):
+    """The timeline in ``path`` read by OTIO's adapter (``rate``: an EDL's frame rate, which the file does
+    not carry)."""
     import opentimelineio as otio
 
     if not path.is_file():
         raise TimelineUnreadable(f"{path}: no such file")
     _adapter_available(fmt)
-    if fmt.name == "fcpxml" and 'frameDuration="1001/' in path.read_text(encoding="utf-8", errors="replace"):
-        # otio-fcpx-xml-adapter 1.0 reads 1001/24000s as 23 fps (int()), which would misplace every marker.
+    if fmt.name == "fcpxml" and _ntsc_frame_durations(path.read_text(encoding="utf-8", errors="replace")):
+        # otio-fcpx-xml-adapter 1.0 reads 1001/24000s as 23 fps (int()), which would misplace every marker;
+        # written back as FCPXML the bridge edits the file itself and never meets this.
         raise TimelineUnreadable(
             f"{path}: FCPXML at an NTSC rate (23.976 / 29.97 / 59.94) is read as a whole-number rate by the "
-            "FCPXML adapter, which would misplace markers; export FCP7 XML or OpenTimelineIO instead"
+            "FCPXML adapter, which would misplace markers in another format; write it back as FCPXML"
         )
-    kwargs = {"rate": _edl_rate(rate)} if fmt.name == "edl" else {}
+    kwargs = {"rate": float(edl_rate(rate))} if fmt.name == "edl" else {}
     try:
         result = otio.adapters.read_from_file(str(path), adapter_name=fmt.adapter, **kwargs)
     except Exception as exc:  # adapters raise anything from ParseError to KeyError on bad input
         raise TimelineUnreadable(f"{path}: not a readable {fmt.name} timeline ({type(exc).__name__}: {exc})") from None
     if isinstance(result, otio.schema.SerializableCollection):  # FCPXML / FCP7 with several sequences
         timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))
-        if not timelines:
-            raise TimelineUnreadable(f"{path}: holds no timeline")
-        return timelines[0] if len(timelines) == 1 else result
+        if len(timelines) == 1:
+            return timelines[0]
+        if not timelines and not any(isinstance(c, otio.schema.Clip) for c in result.find_children()):
+            raise TimelineUnreadable(f"{path}: holds no timeline and no clip")
+        return result
+    if not isinstance(result, (otio.schema.Timeline, otio.schema.Clip)):
+        raise TimelineUnreadable(f"{path}: holds a {type(result).__name__}, not a timeline or a clip")
     return result
+
+
+def _ntsc_frame_durations(text: str) -> list[str]:
+    """The frame durations in an FCPXML text that are not a whole number of frames a second, in any
+    spelling (1001/24000s, 15015/360000s, 2002/60000s)."""
+    found = []
+    for numerator, denominator in re.findall(r'frameDuration="(\d+)/(\d+)s"', text):
+        if int(numerator) and Fraction(int(denominator), int(numerator)).denominator != 1:
+            found.append(f"{numerator}/{denominator}s")
+    return found
 
 
 def _add_ntsc_frame_durations() -> None:
@@ -104,24 +177,35 @@ class _NearestRate(dict):
         return default
 
 
-def _edl_rate(rate: float | None) -> float:
-    if rate is None:
-        raise InvalidRequest("an EDL does not say its frame rate: give --rate (e.g. 23.976, 25, 29.97)")
-    return rate
+def serialize_otio(obj, fmt: Format) -> bytes:
+    """``obj`` (a timeline, collection or clip) as ``fmt``'s adapter writes it."""
+    import tempfile
 
-
-def write_timeline(timeline, path: Path, fmt: Format) -> None:
-    """Serialise, then write with the one safe writer (``core.output_files``): a failed write leaves the
-    old file as it was and no temp file; a device or FIFO is written to, never renamed over; an existing
-    file keeps its permissions."""
     import opentimelineio as otio
 
     _adapter_available(fmt)
     if fmt.name == "fcpxml":
         _add_ntsc_frame_durations()
     try:
-        text = otio.adapters.write_to_string(timeline, adapter_name=fmt.adapter)
-    except Exception as exc:
-        raise AvEventsError(f"could not write {path} ({type(exc).__name__}: {exc}); nothing was written") from None
+        if fmt.name == "otioz":  # a zip, which its adapter writes only to a file
+            with tempfile.TemporaryDirectory() as folder:
+                target = Path(folder) / "timeline.otioz"
+                otio.adapters.write_to_file(obj, str(target), adapter_name=fmt.adapter)
+                return target.read_bytes()
+        return otio.adapters.write_to_string(obj, adapter_name=fmt.adapter).encode("utf-8")
+    except Exception as exc:  # adapters raise anything on what they cannot write
+        reason = f"{type(exc).__name__}: {exc}"
+        raise TimelineUnwritable(f"the {fmt.name} writer cannot write this timeline ({reason})") from None
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write with the one safe writer (``core.output_files``): a failed write leaves the old file as it
+    was and no temp file; a device or FIFO is written to, never renamed over; an existing file keeps its
+    permissions, a new one gets the umask's."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(path, lambda fh: fh.write(text))
+    write_file(path, lambda fh: fh.buffer.write(data) if hasattr(fh, "buffer") else fh.write(data))
+
+
+def write_timeline(timeline, path: Path, fmt: Format) -> None:
+    """Write an OTIO object in ``fmt`` (tests build their inputs with this)."""
+    write_bytes(path, serialize_otio(timeline, fmt))

@@ -65,3 +65,33 @@ def timecode_start_seconds(path: Path) -> float:
         return 0.0
     exact = parse_rate(float(rate))
     return float(timecode_to_frames(timecode, exact) / exact)
+
+
+def locate_any(candidates: list[str], search_paths: list[Path]) -> Path | None:
+    """The media file for the first candidate found: a path or URL as written (then its name under the
+    search paths), or a bare clip name matched to a file's stem (an EDL's ``FROM CLIP NAME`` may omit the
+    extension)."""
+    for candidate in candidates:
+        wanted = path_from_reference(candidate) if candidate.lower().startswith("file:") else candidate
+        found = locate(wanted, search_paths)
+        if found is not None:
+            return found
+    stems = {file_name(c).strip().lower() for c in candidates if c.strip()}
+    for folder in search_paths:
+        for root, _dirs, files in os.walk(folder):
+            for name in sorted(files):
+                if os.path.splitext(name)[0].lower() in stems:
+                    return Path(root) / name
+    return None
+
+
+def media_timecode(path: str | Path) -> tuple[float, float | None]:
+    """(seconds of the file's start timecode, 0 without one; the file's length in seconds or None)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            length = container.duration / 1_000_000 if container.duration else None
+    except (av.error.FFmpegError, OSError):
+        return 0.0, None
+    return timecode_start_seconds(Path(path)), length

@@ -83,6 +83,8 @@ def build_timeline(clip, rate: Fraction, two_tracks: bool = True) -> tuple[otio.
     in_first = [f for f in cuts if 30 <= f < total - 10]
     expected = {
         "clip": {"shots": in_first, "shots again": [cuts[1]]},
+        # An EDL's LOC lines hold record timecode: timeline frames of each clip.
+        "record": {"shots": [f - 30 for f in in_first], "shots again": [(total - 40) + 12 + 20]},
         "timeline": sorted({f - 30 for f in in_first} | {(total - 40) + 12 + 20}),
     }
     return tl, expected
@@ -122,7 +124,7 @@ def test_markers_to_the_frame_and_nothing_else_changes(fmt, rate_name, media, da
     got = _own_markers(result)
     want = sorted(
         (name, frame, "Scene cut" if FORMATS[fmt].keeps_comments else None)
-        for name, frames in expected["clip"].items()
+        for name, frames in expected["record" if fmt == "edl" else "clip"].items()
         for frame in frames
         for _ in range(2 if name == "shots" and fmt != "edl" else 1)  # video and audio both hold it
     )
@@ -132,7 +134,7 @@ def test_markers_to_the_frame_and_nothing_else_changes(fmt, rate_name, media, da
         got, want = sorted(set(got)), sorted({(n, f, None) for n, f, _ in want})
     assert [(n, f) for n, f, _ in got] == [(n, f) for n, f, _ in want], (got, want)
     if fmt == "edl":
-        assert all(name.upper().startswith("SCENE CUT") for _, _, name in got)
+        assert all(name.startswith("Scene cut 0.") and name.endswith("(avevents)") for _, _, name in got)
     again = add_event_markers(out, out, options=options, batch=DaemonBatch())  # a re-run on its own output
     assert _own_markers(read_timeline(out, FORMATS[fmt], edl_rate)) == _own_markers(result)
     assert again.removed >= again.added > 0
@@ -199,26 +201,34 @@ def test_premiere_export_round_trips_with_every_clip_reported(daemon_env, tmp_pa
     code = cli(["otio", str(example), "-o", str(out), "--labels", "Scene cut", "--daemon"])
     printed = capsys.readouterr().out
     assert code == 1 and "media not found: D:/media/" in printed  # media of another machine: said per clip
-    result = read_timeline(out, FORMATS["fcp7xml"])
-    baseline = tmp_path / "baseline.xml"
-    write_timeline(read_timeline(example, FORMATS["fcp7xml"]), baseline, FORMATS["fcp7xml"])
-    assert _without_own(result) == _without_own(read_timeline(baseline, FORMATS["fcp7xml"]))
-    assert [m.name for m in result.tracks.markers] == ["My MArker 1", "dsf", ""]  # the user's markers
+    assert out.read_bytes() == example.read_bytes()  # nothing analysed: the user's file, byte for byte
 
 
-def test_ntsc_fcpxml_is_refused_rather_than_misread(media, tmp_path):
-    tl, _ = build_timeline(media[1]["23.976"], RATES["23.976"])
+def test_ntsc_fcpxml_is_marked_to_the_frame(media, daemon_env, tmp_path):
+    """FCPXML at 23.976 (what Final Cut Pro writes: 1001/24000s) is read exactly, by our own reader."""
+    import xml.etree.ElementTree as ET
+
+    tl, expected = build_timeline(media[1]["23.976"], RATES["23.976"], two_tracks=False)
     source = tmp_path / "ntsc.fcpxml"
-    write_timeline(tl, source, FORMATS["fcpxml"])  # written correctly (1001/24000s) for FCP itself
+    write_timeline(tl, source, FORMATS["fcpxml"])
     assert 'frameDuration="1001/24000s"' in source.read_text()
-    with pytest.raises(TimelineUnreadable, match="export FCP7 XML or OpenTimelineIO"):
-        add_event_markers(source, batch=DaemonBatch())
+    report = add_event_markers(source, options=BridgeOptions(labels=("Scene cut",)), batch=DaemonBatch())
+    root = ET.parse(report.output).getroot()
+    frame = Fraction(1001, 24000)
+    got = {}
+    for clip in [c for c in root.iter() if c.tag in ("clip", "asset-clip")]:
+        for marker in clip.findall("marker"):
+            if marker.get("value", "").endswith("(avevents)"):
+                start = Fraction(marker.get("start")[:-1])
+                assert (start / frame).denominator == 1  # on a frame
+                got.setdefault(clip.get("name"), []).append(int(start / frame))
+    assert got == expected["clip"]
 
 
 def test_bad_input_is_clear_and_writes_nothing(tmp_path, daemon_env):
     bad = tmp_path / "broken.xml"
     bad.write_text("<xmeml><sequence>")
-    with pytest.raises(TimelineUnreadable, match="not a readable fcp7xml timeline"):
+    with pytest.raises(TimelineUnreadable, match=r"broken\.xml: not well-formed XML"):
         add_event_markers(bad, batch=DaemonBatch())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.xml"]
     with pytest.raises(InvalidRequest, match="--rate"):
