@@ -19,8 +19,9 @@ from pathlib import Path
 from avevents.core.errors import AvEventsError, InvalidRequest, OutputUnwritable
 from avevents.core.output_files import check_writable, write_file
 from avevents.core.results import DetectOptions
+from avevents.plugins.marker_files import KINDS as MARKER_KINDS
 
-from .output import write_output
+from .output import MarkerSettings, write_output
 
 log = logging.getLogger(__name__)
 MANIFEST = ".avevents-batch.json"
@@ -28,7 +29,7 @@ MEDIA_SUFFIXES = {
     ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".mxf", ".mts", ".m2ts", ".ts", ".mpg", ".mpeg", ".wmv",
     ".flv", ".3gp", ".dv", ".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".aif", ".aiff", ".wma",
 }  # fmt: skip
-SUFFIX = {"json": ".json", "csv": ".csv", "otio": ".otio"}
+SUFFIX = {"json": ".json", "csv": ".csv", "otio": ".otio", **{k.name: k.suffix for k in MARKER_KINDS.values()}}
 
 
 def media_files(roots: list[str]) -> list[tuple[Path, Path]]:
@@ -118,6 +119,7 @@ def run_batch(
     quiet: bool,
     force: bool,
     parallel: int = 1,
+    settings: MarkerSettings | None = None,
 ) -> int:
     """Analyse every media file under ``roots`` into ``out``, ``parallel`` files at once (the daemon's job
     slots: their windows share the device's batches); the exit status (1 when a file failed)."""
@@ -154,7 +156,7 @@ def run_batch(
         try:
             result = detect(str(path), options, lambda u: bar.show(name, u.fraction))
             _make_folder(target.parent)
-            write_output(kind, str(target), [result])
+            write_output(kind, str(target), [result], settings)
             record = {
                 "status": "done",
                 "media": _identity(path),

@@ -12,7 +12,15 @@ from avevents.core.output_files import check_writable
 from avevents.core.results import DetectOptions, DetectResult, LabelOptions, ProgressUpdate
 from avevents.daemon.client import DaemonClient
 
-from .output import media_summary, salient_table, table, write_output
+from .output import (
+    OUTPUT_KINDS,
+    RESOLVE_TIMELINE_START,
+    MarkerSettings,
+    media_summary,
+    salient_table,
+    table,
+    write_output,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +51,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", metavar="PATH", help="write results as JSON ('-' for standard output)")
     p.add_argument("--csv", metavar="PATH", help="write events as CSV ('-' for standard output)")
     p.add_argument("--otio", metavar="PATH", help="write an OpenTimelineIO timeline with a marker per event")
+    from avevents.plugins.marker_files import KINDS
+
+    markers = p.add_argument_group("marker files (one media file each; editors import them without a timeline)")
+    for kind in KINDS.values():
+        markers.add_argument(f"--{kind.name}", metavar="PATH", help=f"write {kind.title}")
+    markers.add_argument("--start-tc", metavar="TC", help="timecode of the media's first frame (default: its own; "
+                         f"Resolve's marker EDL: {RESOLVE_TIMELINE_START}, its timelines' start)")  # fmt: skip
+    markers.add_argument("--rate", help="count frames at this rate (default: the media's; 25 without video)")
+    markers.add_argument("--timecode", choices=("auto", "df", "ndf"), default="auto",
+                         help="drop-frame or not (auto: drop-frame at 29.97 and 59.94)")  # fmt: skip
     p.add_argument("--recursive", action="store_true", help="FILE arguments may be folders: every media file in them")
     p.add_argument("--out", metavar="DIR", help="one result file per media file in DIR (resumable); see --format")
-    p.add_argument("--format", choices=("json", "csv", "otio"), default="json", help="result files' format (--out)")
+    p.add_argument("--format", choices=OUTPUT_KINDS, default="json", help="result files' format (--out)")
     p.add_argument("--force", action="store_true", help="with --out: analyse again files already done")
     p.add_argument(
         "--parallel",
@@ -136,7 +154,13 @@ def _daemon_jobs(detect) -> int:
     return job_slots(client) if isinstance(client, DaemonClient) else 1
 
 
-OUTPUT_KINDS = ("json", "csv", "otio")
+def marker_settings(args: argparse.Namespace) -> MarkerSettings:
+    """The palette (the tray's saved one), rate and timecode every output's markers use."""
+    from avevents.core.paths import config_dir
+    from avevents.plugins.markers.palette import PALETTE_FILE, load_palette
+
+    drop = {"auto": None, "df": True, "ndf": False}[args.timecode]
+    return MarkerSettings(load_palette(config_dir() / PALETTE_FILE), args.rate, args.start_tc, drop)
 
 
 def _analyse(detect, path: str, options: DetectOptions, progress: _ProgressLine) -> DetectResult | None:
@@ -176,7 +200,13 @@ def _print_result(result: DetectResult, where: str) -> None:
 def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     options.validate()
-    targets = {kind: getattr(args, kind) for kind in OUTPUT_KINDS if getattr(args, kind)}
+    targets = {
+        kind: getattr(args, kind.replace("-", "_")) for kind in OUTPUT_KINDS if getattr(args, kind.replace("-", "_"))
+    }
+    settings = marker_settings(args)
+    single = [k for k in targets if k not in ("json", "csv", "otio")]
+    if single and len(args.files) > 1:
+        raise InvalidRequest(f"a {single[0]} file holds one media file's markers: use --out DIR --format {single[0]}")
     for target in targets.values():
         check_writable(target)  # before the analysis: minutes of it must not end in "cannot write"
     where, detect = _runner(args)
@@ -194,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
         if not media_files(roots):
             raise InvalidRequest(f"no media file found in {', '.join(args.files)}")
         parallel = args.parallel or _daemon_jobs(detect)
-        return run_batch(roots, Path(args.out), args.format, options, detect, args.quiet, args.force, parallel)
+        return run_batch(
+            roots, Path(args.out), args.format, options, detect, args.quiet, args.force, parallel, settings
+        )
     progress = _ProgressLine(not args.quiet)
     show = not args.quiet and "-" not in targets.values()
     results: list[DetectResult] = []
@@ -206,7 +238,7 @@ def run(args: argparse.Namespace) -> int:
                 _print_result(result, where)
     if results:
         for kind, target in targets.items():
-            write_output(kind, target, results)
+            write_output(kind, target, results, settings)
     failures = len(args.files) - len(results)
     if failures:
         return 2 if not results else 1

@@ -1,4 +1,4 @@
-"""Results as a table for people, and as JSON, CSV and OpenTimelineIO for tools."""
+"""Results as a table for people, and as JSON, CSV, OpenTimelineIO and editors' marker files for tools."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import csv
 import io
 import json
 import sys
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
+from avevents.core.errors import InvalidRequest
 from avevents.core.output_files import write_file
 from avevents.core.results import DetectResult, Event
+from avevents.plugins.marker_files import KINDS as MARKER_KINDS
+from avevents.plugins.markers.palette import DEFAULT_PALETTE, OTIO_COLORS, color_for
 
-# Marker colours by label (OTIO's colour names); learned labels fall back to the last entry.
-LABEL_COLORS = {"Speech": "GREEN", "Silence": "BLUE", "Transient": "RED", "Scene cut": "YELLOW"}
-DEFAULT_COLOR = "PURPLE"
+RESOLVE_TIMELINE_START = "01:00:00:00"  # Resolve's default timeline start: where its marker EDL counts from
 CSV_FIELDS = [
     "file",
     "label",
@@ -30,7 +32,32 @@ CSV_FIELDS = [
     "detector",
     "model",
     "id",
+    # Whole frames of the media's rate from its first frame, and timecode from its start timecode.
+    "frame_rate",
+    "start_frame",
+    "end_frame",
+    "start_timecode",
+    "end_timecode",
 ]
+
+
+@dataclass
+class MarkerSettings:
+    """How events become markers in every output: one palette, the rate and timecode they count in."""
+
+    palette: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PALETTE))
+    rate: str | None = None  # default: the media's
+    start_tc: str | None = None  # default: the media's own start timecode (Resolve's EDL: 01:00:00:00)
+    drop_frame: bool | None = None  # default: drop-frame at 29.97 / 59.94
+
+    def marked(self, result: DetectResult, kind: str = ""):
+        """``result`` as markers on whole frames (``plugins.marker_files.timing``)."""
+        from avevents.plugins.marker_files.timing import marked_media
+        from avevents.plugins.markers.media_timecode import timecode_start_seconds
+
+        start_tc = self.start_tc or (RESOLVE_TIMELINE_START if kind == "resolve-edl" else None)
+        origin = 0.0 if start_tc else timecode_start_seconds(result.media.path)
+        return marked_media(result, self.palette, self.rate, start_tc, self.drop_frame, origin)
 
 
 def clock(seconds: float) -> str:
@@ -136,22 +163,35 @@ def to_json(results: list[DetectResult]) -> str:
     return json.dumps(data[0] if len(data) == 1 else data, indent=2)
 
 
-def to_csv(results: list[DetectResult]) -> str:
+def to_csv(results: list[DetectResult], settings: MarkerSettings | None = None) -> str:
+    settings = settings or MarkerSettings()
     buf = io.StringIO()
     writer = csv.DictWriter(buf, CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for r in results:
-        for e in r.events:
+        marked = settings.marked(r)
+        rate = marked.rate
+        for e, marker in zip(r.events, marked.markers, strict=True):
             row = event_dict(e)
             row.update(file=r.media.path, duration_seconds=round(e.duration_seconds, 6))
+            end = marker.frame + marker.duration
+            row.update(
+                frame_rate=f"{rate.numerator}/{rate.denominator}" if rate.denominator != 1 else str(rate.numerator),
+                start_frame=marker.frame,
+                end_frame=end,
+                start_timecode=marked.timecode(marker.frame),
+                end_timecode=marked.timecode(end),
+            )
             writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
     return buf.getvalue()
 
 
-def to_otio(results: list[DetectResult]):
-    """A timeline with one clip per analysed file, each carrying a marker per event in its media time."""
+def to_otio(results: list[DetectResult], palette: dict[str, str] | None = None):
+    """A timeline with one clip per analysed file, each carrying a marker per event in its media time,
+    coloured from the one palette every editor's markers use."""
     import opentimelineio as otio
 
+    palette = palette or DEFAULT_PALETTE
     timeline = otio.schema.Timeline(name="avevents")
     track = otio.schema.Track(name="avevents", kind=otio.schema.TrackKind.Video)
     timeline.tracks.append(track)
@@ -181,7 +221,7 @@ def to_otio(results: list[DetectResult]):
             marker = otio.schema.Marker(
                 name=e.label,
                 marked_range=marked,
-                color=LABEL_COLORS.get(e.label, DEFAULT_COLOR),
+                color=OTIO_COLORS[color_for(e.label, palette)],
                 metadata={"avevents": event_dict(e)},
             )
             marker.comment = f"{e.label} {e.confidence:.2f} ({e.model})"
@@ -190,18 +230,29 @@ def to_otio(results: list[DetectResult]):
     return timeline
 
 
-def output_text(kind: str, results: list[DetectResult]) -> str:
-    """The results as ``kind``: json, csv or otio (OpenTimelineIO's JSON)."""
+OUTPUT_KINDS = ("json", "csv", "otio", *MARKER_KINDS)
+
+
+def output_text(kind: str, results: list[DetectResult], settings: MarkerSettings | None = None) -> str:
+    """The results as ``kind``: json, csv, otio (OpenTimelineIO's JSON) or one of the marker files
+    (``plugins.marker_files.KINDS``, one media file each)."""
+    settings = settings or MarkerSettings()
     if kind == "otio":
         import opentimelineio as otio
 
-        return otio.adapters.write_to_string(to_otio(results), "otio_json")
-    return to_json(results) if kind == "json" else to_csv(results)
+        return otio.adapters.write_to_string(to_otio(results, settings.palette), "otio_json")
+    if kind in MARKER_KINDS:
+        from avevents.plugins.marker_files import render
+
+        if len(results) != 1:
+            raise InvalidRequest(f"a {kind} file holds one media file's markers: use --out DIR --format {kind}")
+        return render(kind, settings.marked(results[0], kind))
+    return to_json(results) if kind == "json" else to_csv(results, settings)
 
 
-def write_output(kind: str, target: str, results: list[DetectResult]) -> None:
-    """Write ``kind`` (json|csv|otio) to ``target`` ('-' is standard output), with :func:`write_file`."""
-    text = output_text(kind, results)
+def write_output(kind: str, target: str, results: list[DetectResult], settings: MarkerSettings | None = None) -> None:
+    """Write ``kind`` (see :func:`output_text`) to ``target`` ('-' is standard output), with :func:`write_file`."""
+    text = output_text(kind, results, settings)
     if target == "-":
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return

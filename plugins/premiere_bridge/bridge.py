@@ -15,13 +15,14 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from avevents.core.errors import InvalidRequest
+from avevents.core.errors import InvalidRequest, ModelUnavailable, UnknownLabel, UnknownPack
 from avevents.core.output_files import check_writable
+from avevents.core.results import DetectOptions
 from avevents.plugins.markers.palette import DEFAULT_PALETTE
 from avevents.plugins.resolve.scope import merge_requests
 
 from .document import MediaPiece, Placed, Skip, TimelineDocument
-from .formats import FORMATS, guess_format, open_document, write_bytes
+from .formats import FORMATS, format_of_output, guess_format, open_document, write_bytes
 from .media import file_name, locate_any, path_from_reference
 
 log = logging.getLogger(__name__)
@@ -61,11 +62,16 @@ class BridgeReport:
         marked = sum(1 for c in self.clips if c.status == "marked")
         out = [
             f"{self.added} marker(s) added on {marked} clip(s), {self.removed} earlier avevents marker(s) "
-            f"replaced; {self.requests} media range(s) analysed" + (f"; wrote {self.output}" if self.output else "")
+            f"replaced; {self.requests} media range(s) analysed"
+            + (f"; wrote {self.output}" if self.output else "; nothing written (no clip could be analysed)")
         ]
         out += [f"{c.status}: {c.track} {c.name!r}: {c.detail}" for c in self.clips if c.status != "marked"]
         out += [f"note: {w}" for w in self.warnings]
         return out
+
+
+# Errors about the options, not one clip's media: said once for the whole run, and nothing is written.
+OPTION_ERRORS = {cls.__name__ for cls in (InvalidRequest, UnknownLabel, UnknownPack, ModelUnavailable)}
 
 
 def media_pieces(document: TimelineDocument, options: BridgeOptions, report: BridgeReport) -> list[MediaPiece]:
@@ -95,11 +101,11 @@ def annotate(document: TimelineDocument, batch, options: BridgeOptions, palette=
     """Analyse the document's clips and place their markers in it (see the module docstring)."""
     if options.scope not in SCOPES:
         raise InvalidRequest(f"scope must be one of {', '.join(SCOPES)}")
+    DetectOptions(labels=tuple(options.labels), pack=options.pack, sensitivity=options.sensitivity).validate()
     palette = palette or DEFAULT_PALETTE
     report = BridgeReport()
     pieces = media_pieces(document, options, report)
     requests = merge_requests(pieces)
-    report.requests = len(requests)
     outcomes = (
         batch.detect(
             [{"path": r.path, "start": r.start, "end": r.end} for r in requests],
@@ -109,6 +115,9 @@ def annotate(document: TimelineDocument, batch, options: BridgeOptions, palette=
         if requests
         else {}
     )
+    errors = [o["error"] for o in outcomes.values() if "error" in o]
+    if errors and len(errors) == len(outcomes) and all(e.get("kind") in OPTION_ERRORS for e in errors):
+        raise InvalidRequest(errors[0].get("message", "the analysis refused the request"))  # nothing written
     done = []
     for piece in pieces:
         outcome = outcomes.get(piece.request, {"error": {"message": "no answer"}})
@@ -116,6 +125,7 @@ def annotate(document: TimelineDocument, batch, options: BridgeOptions, palette=
             report.clips.append(ClipReport(piece.track, piece.name, "failed", outcome["error"].get("message", "")))
         else:
             done.append((piece, outcome))
+    report.requests = len({p.request for p, _o in done})
     removed, added = document.place([Placed(p, o["events"]) for p, o in done], options.scope, palette)
     report.removed = removed
     for piece, outcome in done:
@@ -142,8 +152,11 @@ def add_event_markers(
     options = options or BridgeOptions()
     if fmt and fmt not in FORMATS:
         raise InvalidRequest(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    for folder in options.search_paths:
+        if not Path(folder).is_dir():
+            raise InvalidRequest(f"--search-path {folder}: no such folder")
     in_format = guess_format(source)
-    out_format = FORMATS[fmt] if fmt else in_format
+    out_format = FORMATS[fmt] if fmt else (format_of_output(output) if output else None) or in_format
     output = Path(output) if output else source.with_name(f"{source.stem}.avevents{out_format.suffixes[0]}")
     document = open_document(source, in_format, out_format, options.rate, options.project)
     check_writable(output)
@@ -154,6 +167,11 @@ def add_event_markers(
     finally:
         if own_batch:
             batch.close()
-    write_bytes(output, document.serialize())
-    report.output = output
+    if (
+        any(c.status == "marked" for c in report.clips)
+        or report.removed
+        or not any(c.status == "failed" for c in report.clips)
+    ):
+        write_bytes(output, document.serialize())
+        report.output = output
     return report

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from avevents.core.errors import InvalidRequest, TimelineUnreadable
-from avevents.plugins.markers.rates import RateError, frames_to_timecode, nominal, timecode_to_frames
+from avevents.plugins.markers.rates import RateError, frames_to_timecode, nominal, parse_rate, timecode_to_frames
 from avevents.plugins.markers.spec import marker_spec, owns_name
 
 from .document import MediaPiece, Placed, Skip
@@ -125,7 +125,7 @@ class EdlDocument:
 
     def _clip(self, index: int, number: str, tokens: list[str], codes: list[str], drop_frame: bool) -> EdlClip:
         drop = drop_frame or any(";" in c for c in codes)
-        if drop and nominal(self.rate) not in (30, 60):
+        if drop and (nominal(self.rate) not in (30, 60) or self.rate.denominator != 1001):
             raise InvalidRequest(
                 f"{self.what}: line {index + 1} is drop-frame, which exists only at 29.97 and 59.94 fps; "
                 f"--rate {float(self.rate):g} cannot be right"
@@ -166,7 +166,12 @@ class EdlDocument:
     def located(self, piece: MediaPiece) -> Skip | None:
         """Source timecodes become file seconds through the file's own start timecode."""
         clip: EdlClip = piece.target
-        start, length = media_timecode(piece.path)
+        start, length, media_rate = media_timecode(piece.path)
+        if media_rate is not None and parse_rate(media_rate) != self.rate:
+            return Skip(
+                f"{file_name(piece.path)} runs at {float(media_rate):.3f} fps but --rate is {float(self.rate):.3f}: "
+                "its timecodes would land on other frames (give the rate the EDL was made at)"
+            )
         clip.media_start = round(Fraction(start).limit_denominator(10**6) * self.rate)
         piece.source_start = float(Fraction(clip.source_in - clip.media_start) / self.rate)
         piece.source_end = float(Fraction(clip.source_out - clip.media_start) / self.rate)

@@ -31,11 +31,21 @@ from .media import file_name
 
 LEAVES = {"asset-clip", "video", "audio"}  # elements that play an asset (or an effect: titles, generators)
 CLIPS = {"asset-clip", "clip", "sync-clip", "ref-clip", "mc-clip"}
-# What the DTD (1.10-1.13) puts after a clip's markers: asset-clip (..., anchor items, marker items,
-# audio-channel-source*, filter-video | filter-video-mask, filter-audio*, metadata?); sync-clip's
-# sync-source*, mc-clip's mc-source*, ref-clip's audio-role-source* come there too.
-AFTER_MARKERS = ("audio-channel-source", "audio-role-source", "sync-source", "mc-source", "filter-video",
-                 "filter-video-mask", "filter-audio", "metadata")  # fmt: skip
+# What the DTD (1.10-1.13) puts after an element's markers (markers follow its anchored items):
+# asset-clip (..., anchor items, marker items, audio-channel-source*, filter-video | filter-video-mask,
+# filter-audio*, metadata?), and so on for each element that can hold markers.
+_FILTERS = ("filter-video", "filter-video-mask", "filter-audio", "metadata")
+AFTER_MARKERS = {
+    "asset-clip": ("audio-channel-source", *_FILTERS),
+    "clip": ("audio-channel-source", *_FILTERS),
+    "ref-clip": ("audio-role-source", *_FILTERS),
+    "sync-clip": ("sync-source", *_FILTERS),
+    "mc-clip": ("filter-audio", "metadata"),  # its mc-source comes before anchored items and markers
+    "gap": ("metadata",),
+    "title": _FILTERS,
+    "video": ("filter-video", "filter-video-mask", "reserved"),
+    "audio": ("filter-audio",),
+}
 SKIPPED_CHILDREN = {"marker", "chapter-marker", "keyword", "rating", "analysis-marker", "note", "metadata",
                     "filter-video", "filter-audio", "filter-video-mask", "adjust-transform", "transition"}  # fmt: skip
 
@@ -219,6 +229,8 @@ class FcpxmlDocument:
             if holder is not None and "lane" in node.attrs and node.ancestor("resources") is None:
                 break  # a connected clip or storyline of the project: its clips hold their own markers
         top, top_shift = nodes[2], shifts[2]
+        if top.tag == "audition" and last_index > 2:  # an audition holds no markers: its active pick does
+            top, top_shift = nodes[3], shifts[3]
         if holder is None:
             return Skip("not inside a clip that can hold markers")
         if last <= first:
@@ -273,7 +285,8 @@ class FcpxmlDocument:
     def serialize(self) -> bytes:
         splices = list(self.splices)
         for holder, fragments in self._queued.values():
-            before = next((c for c in holder.children if c.tag in AFTER_MARKERS), None)
+            later = AFTER_MARKERS.get(holder.tag, _FILTERS)
+            before = next((c for c in holder.children if c.tag in later), None)
             splices += xml_edit.insertion(self.doc, holder, fragments, before=before)
         return xml_edit.apply(self.doc.data, splices)
 

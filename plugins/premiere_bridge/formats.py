@@ -37,14 +37,26 @@ FORMATS = {
 
 
 def guess_format(path: Path) -> Format:
+    """The format of the timeline in ``path``, by its suffix (and for .xml its root element)."""
+    path = Path(path)
+    if not path.exists():
+        raise TimelineUnreadable(f"{path}: no such file")
+    if path.is_dir():
+        raise TimelineUnreadable(f"{path}: is a folder, not a timeline file")
     suffix = path.suffix.lower()
     if suffix == ".xml":  # FCP7 (xmeml) or FCPXML saved as .xml
-        head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+        head = read_bytes(path)[:2000].decode("utf-8", errors="replace")
         return FORMATS["fcpxml"] if "<fcpxml" in head else FORMATS["fcp7xml"]
     for fmt in FORMATS.values():
         if suffix in fmt.suffixes:
             return fmt
     raise InvalidRequest(f"{path}: unknown timeline format {suffix!r} (use --format: {', '.join(FORMATS)})")
+
+
+def format_of_output(path) -> Format | None:
+    """The format an output path's suffix names (None for .xml, which two formats share, or another)."""
+    suffix = Path(path).suffix.lower()
+    return next((f for f in FORMATS.values() if suffix in f.suffixes and suffix != ".xml"), None)
 
 
 def _adapter_available(fmt: Format) -> None:
@@ -100,11 +112,32 @@ def open_document(path: Path, in_format: Format, out_format: Format, rate=None, 
         from .fcpxml import FcpxmlDocument
 
         return FcpxmlDocument(read_bytes(path), str(path), project)
+    import opentimelineio as otio
+
     from .otio_document import OtioDocument
 
-    document = OtioDocument(read_timeline(path, in_format, rate), out_format)
+    timeline = read_timeline(path, in_format, rate)
+    if isinstance(timeline, otio.schema.SerializableCollection) and out_format.name not in ("otio", "otioz"):
+        timeline = _one_timeline(path, timeline, project)  # the other formats hold one timeline
+    document = OtioDocument(timeline, out_format, in_format)
     document.serialize()  # a rate or structure the output's writer refuses fails now, not after the analysis
     return document
+
+
+def _one_timeline(path: Path, collection, project: str):
+    """The timeline named ``project`` (or the only one) of a collection."""
+    import opentimelineio as otio
+
+    timelines = list(collection.find_children(descended_from_type=otio.schema.Timeline))
+    names = ", ".join(repr(t.name) for t in timelines) or "none"
+    if project:
+        chosen = [t for t in timelines if t.name == project]
+        if not chosen:
+            raise InvalidRequest(f"{path}: no project named {project!r} (its projects: {names})")
+        return chosen[0]
+    if len(timelines) != 1:
+        raise InvalidRequest(f"{path}: holds {len(timelines)} projects ({names}): choose one with --project")
+    return timelines[0]
 
 
 def read_timeline(path: Path, fmt: Format, rate=None):
@@ -126,6 +159,11 @@ def read_timeline(path: Path, fmt: Format, rate=None):
     try:
         result = otio.adapters.read_from_file(str(path), adapter_name=fmt.adapter, **kwargs)
     except Exception as exc:  # adapters raise anything from ParseError to KeyError on bad input
+        if type(exc).__name__ == "UnsupportedSchemaError":
+            raise TimelineUnreadable(
+                f"{path}: written by a newer OpenTimelineIO than the installed {otio.__version__} ({exc}); "
+                "upgrade opentimelineio when a release reads it"
+            ) from None
         raise TimelineUnreadable(f"{path}: not a readable {fmt.name} timeline ({type(exc).__name__}: {exc})") from None
     if isinstance(result, otio.schema.SerializableCollection):  # FCPXML / FCP7 with several sequences
         timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from avevents.plugins.markers.media_timecode import timecode_start_seconds
+
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|//)")
 
 
@@ -48,25 +50,6 @@ def locate(path: str, search_paths: list[Path]) -> Path | None:
     return None
 
 
-def timecode_start_seconds(path: Path) -> float:
-    """Seconds of the file's start timecode (a QuickTime tmcd track or a 'timecode' tag), 0 without one."""
-    import av
-
-    from avevents.plugins.markers.rates import parse_rate, timecode_to_frames
-
-    try:
-        with av.open(str(path)) as container:
-            tags = [container.metadata] + [s.metadata for s in container.streams]
-            rate = next((s.average_rate for s in container.streams.video if s.average_rate), None)
-    except (av.error.FFmpegError, OSError):
-        return 0.0
-    timecode = next((t["timecode"] for t in tags if t.get("timecode")), None)
-    if not timecode or rate is None:
-        return 0.0
-    exact = parse_rate(float(rate))
-    return float(timecode_to_frames(timecode, exact) / exact)
-
-
 def locate_any(candidates: list[str], search_paths: list[Path]) -> Path | None:
     """The media file for the first candidate found: a path or URL as written (then its name under the
     search paths), or a bare clip name matched to a file's stem (an EDL's ``FROM CLIP NAME`` may omit the
@@ -85,13 +68,16 @@ def locate_any(candidates: list[str], search_paths: list[Path]) -> Path | None:
     return None
 
 
-def media_timecode(path: str | Path) -> tuple[float, float | None]:
-    """(seconds of the file's start timecode, 0 without one; the file's length in seconds or None)."""
+def media_timecode(path: str | Path) -> tuple[float, float | None, float | None]:
+    """(seconds of the file's start timecode, 0 without one; its length in seconds or None; its video
+    frame rate or None for audio-only)."""
     import av
 
     try:
         with av.open(str(path)) as container:
             length = container.duration / 1_000_000 if container.duration else None
+            video = next(iter(container.streams.video), None)
+            rate = float(video.average_rate) if video is not None and video.average_rate else None
     except (av.error.FFmpegError, OSError):
-        return 0.0, None
-    return timecode_start_seconds(Path(path)), length
+        return 0.0, None, None
+    return timecode_start_seconds(Path(path)), length, rate

@@ -44,10 +44,11 @@ def _stack_of(clip):
 class OtioDocument:
     """An OTIO object (Timeline, collection or Clip) and the format it is written in."""
 
-    def __init__(self, obj, fmt: Format):
+    def __init__(self, obj, fmt: Format, source_format: Format | None = None):
         self.obj = obj
         self.format = fmt
         self.format_name = fmt.name
+        self.source_format = source_format or fmt
 
     def _clips(self) -> list:
         if isinstance(self.obj, otio.schema.Clip):
@@ -71,7 +72,10 @@ class OtioDocument:
                 return Skip(f"a speed change ({detail}) is not mapped to media time")
         ref = clip.media_reference
         if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
-            return Skip(f"no media file ({type(ref).__name__ if ref is not None else 'no media'})")
+            hint = ""
+            if self.source_format.name in ("edl", "fcp7xml", "fcpxml") and self.source_format != self.format:
+                hint = f"; OTIO's {self.source_format.name} reader found none: leave out --format to use avevents' own"
+            return Skip(f"no media file ({type(ref).__name__ if ref is not None else 'no media'}){hint}")
         try:
             used = clip.trimmed_range()
         except Exception as exc:  # OTIO raises its own for a clip without any range
