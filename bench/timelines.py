@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import subprocess
@@ -168,8 +169,9 @@ def run_bridge(source: Path, output: Path, media: Path, rate: str) -> tuple[int,
                "--labels", "Scene cut", "--search-path", str(media)]  # fmt: skip
     if source.suffix == ".edl":
         command += ["--rate", rate]
+    env = {**os.environ, "AVEVENTS_CACHE": "off"}  # measure the analysis, not the result cache
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env)
     return done.returncode, done.stdout + done.stderr, time.perf_counter() - started
 
 
@@ -230,7 +232,9 @@ def measure(path: Path, rate: str, work: Path, media_root: Path) -> dict:
     first, second = work / f"first{path.suffix}", work / f"second{path.suffix}"
     code, printed, seconds = run_bridge(path, first, media, rate)
     row.update(summarise(printed), code=code, seconds=round(seconds, 1))
-    if code in (0, 1) and first.exists():
+    if code in (0, 1) and not first.exists():  # nothing could be marked: the input is left alone
+        row["identical"] = row["idempotent"] = "not written"
+    elif code in (0, 1):
         try:
             row["identical"] = _strip_own(first) == _strip_own(path)
         except Exception as exc:  # an output the reader cannot read back is a finding

@@ -53,11 +53,12 @@ class MarkerSettings:
     def marked(self, result: DetectResult, kind: str = ""):
         """``result`` as markers on whole frames (``plugins.marker_files.timing``)."""
         from avevents.plugins.marker_files.timing import marked_media
-        from avevents.plugins.markers.media_timecode import timecode_start_seconds
+        from avevents.plugins.markers.media_timecode import media_timecode
 
-        start_tc = self.start_tc or (RESOLVE_TIMELINE_START if kind == "resolve-edl" else None)
-        origin = 0.0 if start_tc else timecode_start_seconds(result.media.path)
-        return marked_media(result, self.palette, self.rate, start_tc, self.drop_frame, origin)
+        timeline_start = RESOLVE_TIMELINE_START if kind == "resolve-edl" else None
+        origin, media_drop = media_timecode(result.media.path)
+        return marked_media(result, self.palette, self.rate, self.start_tc, self.drop_frame, origin, media_drop,
+                            timeline_start)  # fmt: skip
 
 
 def clock(seconds: float) -> str:

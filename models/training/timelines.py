@@ -48,6 +48,8 @@ def _user_marks(clip, stack) -> list[tuple[str, float, float]]:
                     m.marked_range.end_time_exclusive().to_seconds(),
                 )
             )
+    if stack is None:  # a clip on its own, outside any timeline
+        return marks
     span = clip.transformed_time_range(clip.trimmed_range(), stack)
     for m in stack.markers:
         if is_own(m) or not m.name.strip():
@@ -66,21 +68,22 @@ def collect(
 ) -> TimelineExamples:
     from avevents.plugins.premiere_bridge.bridge import BridgeOptions, BridgeReport, media_pieces
     from avevents.plugins.premiere_bridge.formats import guess_format, read_timeline
+    from avevents.plugins.premiere_bridge.otio_document import OtioDocument
 
     rows: list[tuple] = []  # (audio, video, present, marks in file seconds, first slot)
     skipped: list[str] = []
     for path in map(Path, paths):
-        timeline = read_timeline(path, guess_format(path), rate)
+        fmt = guess_format(path)
+        # Through OTIO: its adapters read every format's user markers (the bridge's own readers edit bytes).
+        document = OtioDocument(read_timeline(path, fmt, rate), fmt)
         report = BridgeReport()
-        for piece in media_pieces(timeline, BridgeOptions(search_paths=list(search_paths), rate=rate), report):
-            marks = _user_marks(piece.clip, timeline.tracks)  # a clip without marks teaches what they are not
+        for piece in media_pieces(document, BridgeOptions(search_paths=list(search_paths), rate=rate), report):
+            clip, origin = piece.target.clip, piece.target.origin
+            marks = _user_marks(clip, piece.target.stack)  # a clip without marks teaches what they are not
             a, v, p = video_features(Path(piece.path), models, audio_encoder, video_encoder, cache_dir, SLOT)
             first = int(piece.source_start // SLOT)
             last = min(len(p), int(np.ceil(piece.source_end / SLOT)))
-            file_marks = [
-                (name, s - piece.origin, max(e - piece.origin, s - piece.origin + MIN_MARK_SECONDS))
-                for name, s, e in marks
-            ]
+            file_marks = [(name, s - origin, max(e - origin, s - origin + MIN_MARK_SECONDS)) for name, s, e in marks]
             rows.append((a[first:last], v[first:last], p[first:last], [(n, s, e) for n, s, e in file_marks], first))
         skipped += [f"{c.track} {c.name!r}: {c.detail}" for c in report.clips if c.status != "marked"]
     labels = sorted({name for *_, marks, _ in rows for name, _, _ in marks})

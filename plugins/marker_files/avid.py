@@ -22,7 +22,8 @@ def render(marked: MarkedMedia, kind: str = "avid") -> str:
     track = "V1" if marked.has_video else "A1"
     rows = []
     for marker in marked.markers:
-        comment = f"{marker.name} · {marker.note}".replace("\t", " ").replace("\n", " ")
+        # Plain ASCII separators: the list is read as text by Media Composer.
+        comment = f"{marker.name} - {marker.note}".replace(" · ", " - ").replace("\t", " ").replace("\n", " ")
         rows.append("\t".join([USER, marked.timecode(marker.frame), track, avid_color(marker.color), comment,
                                str(max(1, marker.duration))]))  # fmt: skip
     return "".join(row + "\n" for row in rows)

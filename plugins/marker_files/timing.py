@@ -14,7 +14,14 @@ from pathlib import Path
 
 from avevents.core.errors import InvalidRequest
 from avevents.plugins.markers.palette import color_for
-from avevents.plugins.markers.rates import RateError, frames_to_timecode, nominal, parse_rate, timecode_to_frames
+from avevents.plugins.markers.rates import (
+    RateError,
+    check_timecode,
+    frames_to_timecode,
+    nominal,
+    parse_rate,
+    timecode_to_frames,
+)
 from avevents.plugins.markers.text import marker_name, marker_note
 
 FALLBACK_RATE = Fraction(25)  # audio-only media: timecode needs a frame rate; --rate chooses another
@@ -57,22 +64,34 @@ class MarkedMedia:
 
 
 def marked_media(result, palette: dict[str, str], rate=None, start_tc: str | None = None,
-                 drop_frame: bool | None = None, media_start_seconds: float = 0.0) -> MarkedMedia:  # fmt: skip
-    """``result`` (a DetectResult) as markers. ``rate``: the frame rate to count in (default: the
-    media's); ``start_tc``: the first frame's timecode (default: ``media_start_seconds``, the media's
-    own); ``drop_frame``: default drop-frame at 29.97 / 59.94."""
+                 drop_frame: bool | None = None, media_start_seconds: float = 0.0,
+                 media_drop_frame: bool | None = None, timeline_start: str | None = None) -> MarkedMedia:  # fmt: skip
+    """``result`` (a DetectResult) as markers.
+
+    :param rate: the frame rate to count in (default: the media's).
+    :param start_tc: the first frame's timecode as the user gave it (default: ``timeline_start`` where a
+        format counts from a timeline's start, else ``media_start_seconds``, the media's own).
+    :param drop_frame: default as ``start_tc`` is written, else as the media's own timecode is
+        (``media_drop_frame``), else drop-frame at 29.97 / 59.94.
+    """
     media = result.media
     try:
-        exact = parse_rate(rate) if rate else (media.frame_rate or FALLBACK_RATE)
+        exact = parse_rate(parse_rate(rate) if rate else (media.frame_rate or FALLBACK_RATE))
     except RateError as exc:
         raise InvalidRequest(f"--rate: {exc}") from None
-    exact = parse_rate(exact)
-    drop = nominal(exact) in (30, 60) and exact.denominator != 1 if drop_frame is None else drop_frame
-    if drop and nominal(exact) not in (30, 60):
+    ntsc = nominal(exact) in (30, 60) and exact.denominator != 1
+    drop = drop_frame
+    if drop is None:
+        drop = (";" in start_tc) if start_tc else media_drop_frame
+        drop = ntsc if drop is None else drop and ntsc
+    if drop and not ntsc:
         raise InvalidRequest(f"drop-frame timecode exists only at 29.97 and 59.94 fps, not {float(exact):g}")
-    if start_tc:
+    code = start_tc or timeline_start
+    if code:
         try:
-            start = timecode_to_frames(start_tc.replace(";", ":") if not drop else _as_drop(start_tc), exact)
+            code = _as_drop(code) if drop else code.replace(";", ":")
+            check_timecode(code, exact)
+            start = timecode_to_frames(code, exact)
         except RateError as exc:
             raise InvalidRequest(f"--start-tc: {exc}") from None
     else:

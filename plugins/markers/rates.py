@@ -77,6 +77,21 @@ def frames_to_timecode(frames: int, rate: Fraction, drop_frame: bool = False) ->
     return f"{hh:02d}:{mm:02d}:{ss:02d}{sep}{ff:02d}"
 
 
+def check_timecode(timecode: str, rate: Fraction) -> None:
+    """Raise RateError unless ``timecode`` is one a clock at ``rate`` shows: frames below the rate,
+    seconds and minutes below 60, and in drop-frame no ;00 or ;01 at a minute not divisible by ten."""
+    text = timecode.strip()
+    parts = text.replace(";", ":").replace(".", ":").split(":")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        raise RateError(f"not a timecode: {timecode!r} (HH:MM:SS:FF)")
+    _hh, mm, ss, ff = (int(p) for p in parts)
+    if mm > 59 or ss > 59 or ff >= nominal(rate):
+        raise RateError(f"not a timecode at {float(rate):g} fps: {timecode!r}")
+    dropped = 2 if nominal(rate) == 30 else 4
+    if (";" in text or "." in text) and ss == 0 and ff < dropped and mm % 10:
+        raise RateError(f"{timecode!r} does not exist in drop-frame timecode (that minute starts at ;{dropped:02d})")
+
+
 def timecode_to_frames(timecode: str, rate: Fraction) -> int:
     """Frame count of HH:MM:SS:FF (';' or '.' before FF marks drop-frame)."""
     text = timecode.strip()

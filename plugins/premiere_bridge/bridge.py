@@ -156,7 +156,7 @@ def add_event_markers(
         if not Path(folder).is_dir():
             raise InvalidRequest(f"--search-path {folder}: no such folder")
     in_format = guess_format(source)
-    out_format = FORMATS[fmt] if fmt else (format_of_output(output) if output else None) or in_format
+    out_format = FORMATS[fmt] if fmt else (format_of_output(output, in_format) if output else None) or in_format
     output = Path(output) if output else source.with_name(f"{source.stem}.avevents{out_format.suffixes[0]}")
     document = open_document(source, in_format, out_format, options.rate, options.project)
     check_writable(output)
@@ -167,11 +167,7 @@ def add_event_markers(
     finally:
         if own_batch:
             batch.close()
-    if (
-        any(c.status == "marked" for c in report.clips)
-        or report.removed
-        or not any(c.status == "failed" for c in report.clips)
-    ):
+    if any(c.status == "marked" for c in report.clips) or report.removed:  # else nothing to write
         write_bytes(output, document.serialize())
         report.output = output
     return report

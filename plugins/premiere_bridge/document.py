@@ -52,6 +52,13 @@ class Placed:
                 yield event, span[0], span[1]
 
 
+def inside(first: int, last: int, end: int) -> tuple[int, int]:
+    """Frames ``first``-``last`` kept before ``end`` (a clip's first frame past its out point): an event in
+    the clip's last frame can round up onto the frame after it."""
+    first = min(first, end - 1)
+    return first, min(max(last, first), end)
+
+
 class TimelineDocument(Protocol):
     format_name: str
 

@@ -21,7 +21,7 @@ from avevents.core.errors import InvalidRequest, TimelineUnreadable
 from avevents.plugins.markers.rates import RateError, frames_to_timecode, nominal, parse_rate, timecode_to_frames
 from avevents.plugins.markers.spec import marker_spec, owns_name
 
-from .document import MediaPiece, Placed, Skip
+from .document import MediaPiece, Placed, Skip, inside
 from .media import file_name, media_timecode
 
 _TC = r"\d{1,2}[:;.]\d\d[:;.]\d\d[:;.]\d\d"
@@ -193,8 +193,9 @@ class EdlDocument:
                 removed += self._remove_own(clip)
             count = 0
             for event, first_s, last_s in placed.spans():
-                record = self._record_frame(clip, first_s)
-                duration = self._record_frame(clip, last_s) - record
+                record, end = inside(self._record_frame(clip, first_s), self._record_frame(clip, last_s),
+                                     clip.record_out)  # fmt: skip
+                duration = end - record
                 spec = marker_spec(event, record, duration, self.rate, palette, file_name(placed.piece.path))
                 key = (spec.name, record, duration)
                 if key in seen:  # the same event from a video event and its audio

@@ -18,7 +18,7 @@ from avevents.core.errors import TimelineUnreadable
 from avevents.plugins.markers.spec import MarkerSpec, marker_spec, owns_comment, owns_name
 
 from . import xml_edit
-from .document import MediaPiece, Placed, Skip
+from .document import MediaPiece, Placed, Skip, inside
 from .media import file_name
 
 CLIP_ANCHORS = ("file", "out", "in")  # where a clipitem's first marker goes (after the last marker first)
@@ -139,7 +139,8 @@ class Fcp7Document:
             removed += self._remove(clip.element.all("marker"))
             count = 0
             for event, first_s, last_s in placed.spans():
-                first, last = round(first_s * clip.rate), round(last_s * clip.rate)
+                first, last = inside(round(first_s * clip.rate), round(last_s * clip.rate),
+                                     round(piece.source_end * clip.rate))  # fmt: skip
                 spec = marker_spec(event, first, last - first, clip.rate, palette, file_name(piece.path))
                 if scope == "timeline":
                     frame = self._sequence_frame(clip, first)

@@ -26,7 +26,7 @@ from avevents.core.errors import InvalidRequest, TimelineUnreadable
 from avevents.plugins.markers.spec import MarkerSpec, marker_spec, owns_comment, owns_name
 
 from . import xml_edit
-from .document import MediaPiece, Placed, Skip
+from .document import MediaPiece, Placed, Skip, inside
 from .media import file_name
 
 LEAVES = {"asset-clip", "video", "audio"}  # elements that play an asset (or an effect: titles, generators)
@@ -80,8 +80,9 @@ class FcpxmlClip:
     holder_shift: Fraction  # holder local time = leaf local time + this
     top: xml_edit.Element | None  # the primary storyline's element above it
     top_shift: Fraction
-    frame: Fraction  # the sequence's frame duration
+    frame: Fraction  # the frame duration of the holder's format (its marker grid)
     asset_start: Fraction
+    top_frame: Fraction = Fraction(0)  # that of the primary storyline's element
 
 
 class FcpxmlDocument:
@@ -197,6 +198,12 @@ class FcpxmlDocument:
         for element in [*chain, leaf]:
             if element.child("timeMap") is not None:
                 return Skip("retimed (a speed change or freeze frame is not mapped to media time)")
+            conform = element.child("conform-rate")
+            if conform is not None and conform.attrs.get("scaleEnabled", "1") != "0":
+                source = conform.attrs.get("srcFrameRate", "")
+                sequence = f"{float(1 / frame):.3f}".rstrip("0").rstrip(".")
+                if source and abs(float(source) - float(1 / frame)) > 0.01:
+                    return Skip(f"conformed from {source} fps to the project's {sequence} (a speed change, not mapped)")
         urls = [r.attrs["src"] for r in asset.all("media-rep") if r.attrs.get("kind") == "original-media"]
         urls += [r.attrs["src"] for r in asset.all("media-rep") if r.attrs.get("src")]
         urls += [asset.attrs["src"]] if asset.attrs.get("src") else []
@@ -238,10 +245,12 @@ class FcpxmlDocument:
                 return None  # a part of a compound or multicam clip that this use of it does not show
             return Skip("not visible (trimmed away by the clip it plays in)")
         asset_start = parse_time(asset.attrs.get("start"))
+        # Markers sit on the frames of the clip that holds them (its format, else its media's, else the
+        # project's): FCP writes a 25 fps clip's markers in 1/25 s in a 23.976 project.
+        grid = self._frame_of(holder) or (self._frame_of(asset) if holder is leaf else 0) or frame
         clip = FcpxmlClip(leaf, chain, holder, holder_shift, top, top_shift if top is not None else Fraction(0),
-                          frame, asset_start)  # fmt: skip
-        rate = 1 / frame
-        return MediaPiece(clip, track, name, urls, float(first - asset_start), float(last - asset_start), rate)
+                          grid, asset_start, self._frame_of(top) or frame)  # fmt: skip
+        return MediaPiece(clip, track, name, urls, float(first - asset_start), float(last - asset_start), 1 / grid)
 
     # The bridge's side ----------------------------------------------------------------------------------
 
@@ -257,9 +266,9 @@ class FcpxmlDocument:
         seen: set[tuple] = set()
         for placed in done:
             piece, clip = placed.piece, placed.piece.target
-            holder, shift = clip.holder, clip.holder_shift
+            holder, shift, grid = clip.holder, clip.holder_shift, clip.frame
             if scope == "timeline" and clip.top is not None:
-                holder, shift = clip.top, clip.top_shift
+                holder, shift, grid = clip.top, clip.top_shift, clip.top_frame
             if id(holder) not in cleaned:
                 cleaned.add(id(holder))
                 mine = [m for m in holder.all("marker") if is_own(m)]
@@ -267,17 +276,19 @@ class FcpxmlDocument:
                 removed += len(mine)
             count = 0
             for event, first_s, last_s in placed.spans():
-                local = clip.asset_start + Fraction(first_s).limit_denominator(10**9) + shift
-                start = round(local / clip.frame) * clip.frame
-                length = max(1, round(Fraction(last_s - first_s).limit_denominator(10**9) / clip.frame))
-                spec = marker_spec(event, round(local / clip.frame), length, piece.rate, palette, file_name(piece.path))
+                origin = clip.asset_start + shift  # holder local time of the file's second 0
+
+                def frame_of(seconds: float, origin=origin, grid=grid) -> int:
+                    return round((origin + Fraction(seconds).limit_denominator(10**9)) / grid)
+
+                first, last = inside(frame_of(first_s), frame_of(last_s), frame_of(piece.source_end))
+                start, length = first * grid, max(1, last - first)
+                spec = marker_spec(event, first, length, 1 / grid, palette, file_name(piece.path))
                 key = (id(holder), spec.name, start)
                 if key in seen:  # the same event from a clip's video and its audio
                     continue
                 seen.add(key)
-                self._queued.setdefault(id(holder), (holder, []))[1].append(
-                    _marker_xml(spec, start, length * clip.frame)
-                )
+                self._queued.setdefault(id(holder), (holder, []))[1].append(_marker_xml(spec, start, length * grid))
                 count += 1
             added[id(piece)] = count
         return removed, added

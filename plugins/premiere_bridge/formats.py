@@ -53,10 +53,13 @@ def guess_format(path: Path) -> Format:
     raise InvalidRequest(f"{path}: unknown timeline format {suffix!r} (use --format: {', '.join(FORMATS)})")
 
 
-def format_of_output(path) -> Format | None:
-    """The format an output path's suffix names (None for .xml, which two formats share, or another)."""
+def format_of_output(path, in_format: Format) -> Format | None:
+    """The format an output path's suffix names (None for another suffix): .xml is the input's format
+    where that is FCP7 XML or FCPXML, else FCP7 XML."""
     suffix = Path(path).suffix.lower()
-    return next((f for f in FORMATS.values() if suffix in f.suffixes and suffix != ".xml"), None)
+    if suffix == ".xml":
+        return in_format if in_format.name in ("fcp7xml", "fcpxml") else FORMATS["fcp7xml"]
+    return next((f for f in FORMATS.values() if suffix in f.suffixes), None)
 
 
 def _adapter_available(fmt: Format) -> None:
@@ -114,13 +117,23 @@ def open_document(path: Path, in_format: Format, out_format: Format, rate=None, 
         return FcpxmlDocument(read_bytes(path), str(path), project)
     import opentimelineio as otio
 
+    from .document import Skip
     from .otio_document import OtioDocument
 
     timeline = read_timeline(path, in_format, rate)
-    if isinstance(timeline, otio.schema.SerializableCollection) and out_format.name not in ("otio", "otioz"):
+    if isinstance(timeline, otio.schema.SerializableCollection) and (
+        project or out_format.name not in ("otio", "otioz")
+    ):
         timeline = _one_timeline(path, timeline, project)  # the other formats hold one timeline
     document = OtioDocument(timeline, out_format, in_format)
     document.serialize()  # a rate or structure the output's writer refuses fails now, not after the analysis
+    pieces = [p for _t, _n, p in document.pieces()]
+    if in_format != out_format and pieces and not any(not isinstance(p, Skip) for p in pieces):
+        raise InvalidRequest(
+            f"{path}: OpenTimelineIO's {in_format.name} reader, which a conversion to {out_format.name} goes "
+            f"through, finds no media in it; write the markers in {in_format.name} (an -o name ending "
+            f"{in_format.suffixes[0]}) and convert that"
+        )
     return document
 
 
@@ -166,9 +179,9 @@ def read_timeline(path: Path, fmt: Format, rate=None):
             ) from None
         raise TimelineUnreadable(f"{path}: not a readable {fmt.name} timeline ({type(exc).__name__}: {exc})") from None
     if isinstance(result, otio.schema.SerializableCollection):  # FCPXML / FCP7 with several sequences
+        # Kept whole (its other timelines and loose clips are the user's too); a conversion to a format
+        # that holds one timeline picks one (``_one_timeline``).
         timelines = list(result.find_children(descended_from_type=otio.schema.Timeline))
-        if len(timelines) == 1:
-            return timelines[0]
         if not timelines and not any(isinstance(c, otio.schema.Clip) for c in result.find_children()):
             raise TimelineUnreadable(f"{path}: holds no timeline and no clip")
         return result

@@ -14,7 +14,7 @@ import opentimelineio as otio
 
 from avevents.plugins.markers.spec import marker_spec
 
-from .document import MediaPiece, Placed, Skip
+from .document import MediaPiece, Placed, Skip, inside
 from .formats import Format
 from .markers import make_marker, remove_own, spec_range
 from .media import file_name, timecode_start_seconds
@@ -74,7 +74,7 @@ class OtioDocument:
         if not isinstance(ref, otio.schema.ExternalReference) or not ref.target_url:
             hint = ""
             if self.source_format.name in ("edl", "fcp7xml", "fcpxml") and self.source_format != self.format:
-                hint = f"; OTIO's {self.source_format.name} reader found none: leave out --format to use avevents' own"
+                hint = f"; OTIO's {self.source_format.name} reader, which a conversion goes through, found none"
             return Skip(f"no media file ({type(ref).__name__ if ref is not None else 'no media'}){hint}")
         try:
             used = clip.trimmed_range()
@@ -112,7 +112,10 @@ class OtioDocument:
             count = 0
             for event, first_s, last_s in placed.spans():
                 rate = piece.rate
-                first, last = round((target.origin + first_s) * rate), round((target.origin + last_s) * rate)
+                end = round((target.origin + piece.source_end) * rate)
+                first, last = inside(
+                    round((target.origin + first_s) * rate), round((target.origin + last_s) * rate), end
+                )
                 spec = marker_spec(event, first, last - first, rate, palette, file_name(piece.path))
                 holder, marked = target.clip, spec_range(spec)
                 if scope == "timeline" and target.stack is not None:

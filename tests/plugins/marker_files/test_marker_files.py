@@ -69,8 +69,11 @@ def test_fcp7_and_fcpxml_clips_read_back_through_otio_and_ours(tmp_path):
     starts = [parse_time(m.get("start")) - 3600 for m in root.iter("marker")]
     assert [s * 25 for s in starts] == _frames(result, 25)  # in the clip's own time: start timecode + frame
     assert root.find(".//media-rep").get("src").startswith("file:///media/interview%20take%201.mov")
-    otio_read = otio.adapters.read_from_string(fcpxml, adapter_name="fcpx_xml")
-    assert sum(len(c.markers) for c in otio_read.find_clips()) in (0, 3)  # OTIO reads FCPXML clips only in projects
+    otio_read = otio.adapters.read_from_string(fcpxml, adapter_name="fcpx_xml")  # a project: OTIO reads it
+    markers = [m for c in otio_read.find_clips() for m in c.markers]
+    assert sorted(round(m.marked_range.start_time.to_seconds() * 25) - 90000 for m in markers) == sorted(
+        _frames(result, 25)
+    )
 
 
 def test_avid_list_and_subtitles():
@@ -98,3 +101,17 @@ def test_rates_and_timecode_options():
         marked_media(_result(Fraction(25)), DEFAULT_PALETTE, drop_frame=True)
     with pytest.raises(InvalidRequest, match="--start-tc"):
         marked_media(_result(), DEFAULT_PALETTE, start_tc="1 hour")
+    for impossible, rate in (("01:00:00:30", 25), ("01:00:75:00", 25), ("01:01:00;00", NTSC)):
+        with pytest.raises(InvalidRequest, match="--start-tc"):
+            marked_media(_result(Fraction(rate)), DEFAULT_PALETTE, start_tc=impossible)
+    assert marked_media(_result(), DEFAULT_PALETTE, start_tc="01:10:00;00").timecode(0) == "01:10:00;00"
+
+
+def test_the_media_own_timecode_says_drop_frame_or_not():
+    # 29.97 media whose timecode track is non-drop (00:59:50:00): its own labels, not drop-frame ones.
+    ndf = marked_media(_result(), DEFAULT_PALETTE, media_start_seconds=float(107700 / NTSC), media_drop_frame=False)
+    assert not ndf.drop_frame and ndf.timecode(0) == "00:59:50:00" and ndf.timecode(150) == "00:59:55:00"
+    df = marked_media(_result(), DEFAULT_PALETTE, media_start_seconds=float(107892 / NTSC), media_drop_frame=True)
+    assert df.drop_frame and df.timecode(0) == "01:00:00;00"
+    plain = marked_media(_result(), DEFAULT_PALETTE, timeline_start="01:00:00:00")  # no timecode: 29.97 is DF
+    assert plain.drop_frame and plain.timecode(0) == "01:00:00;00"

@@ -22,6 +22,7 @@ from avevents.plugins.markers.spec import (
 from avevents.plugins.premiere_bridge.bridge import BridgeOptions, annotate
 from avevents.plugins.premiere_bridge.formats import FORMATS, read_timeline, write_timeline
 from avevents.plugins.premiere_bridge.markers import comment_of, is_own, make_marker
+from avevents.plugins.premiere_bridge.otio_document import OtioDocument
 from avevents.plugins.resolve.markers import add_marker_args, apply_markers, build_markers, remove_own
 from avevents.plugins.resolve.scope import Placement, Plan
 
@@ -76,7 +77,7 @@ def test_one_event_is_the_same_marker_in_resolve_and_otio(tmp_path):
     assert (frame, duration, custom) == (25, 25, "avevents|ev7|25")  # 2 s - 1 s at 25 fps; one second long
     # OTIO: the same file in a clip; the marker sits in the clip's media time.
     tl = _otio_timeline(media)
-    annotate(tl, FORMATS["otio"], OneAnswer([EVENT]), BridgeOptions(), DEFAULT_PALETTE)
+    annotate(OtioDocument(tl, FORMATS["otio"]), OneAnswer([EVENT]), BridgeOptions(), DEFAULT_PALETTE)
     (marker,) = tl.find_clips()[0].markers
     assert marker.marked_range == otio.opentime.TimeRange(_rt(50), _rt(25))
     assert marker.name == name == "Laughter"

@@ -76,14 +76,20 @@ def test_a_rate_that_does_not_match_the_media_is_refused_per_clip(tmp_path, medi
         add_event_markers(drop, options=BridgeOptions(rate="30"), batch=batch)
 
 
-def test_output_format_follows_the_output_name_and_collections_need_a_project(tmp_path, media, batch):
+def test_output_format_follows_the_output_name_and_conversions_are_checked_first(tmp_path, media, batch):
     source = tmp_path / "t.edl"
     source.write_text(EDL)
-    out = tmp_path / "t.otio"
-    report = add_event_markers(source, out, options=BridgeOptions(rate="23.976", labels=("Scene cut",),
-                                                                 search_paths=[media]), batch=batch)  # fmt: skip
-    assert out.read_bytes().startswith(b"{")  # OTIO JSON, not EDL text in a .otio
-    assert all("leave out --format" in c.detail for c in report.clips if c.status == "skipped")
+    with pytest.raises(InvalidRequest, match=r"OpenTimelineIO's edl reader.*finds no media"):
+        # OTIO's EDL reader cannot find FROM CLIP NAME media: refused before any analysis, not an empty result
+        add_event_markers(source, tmp_path / "t.otio", options=BridgeOptions(rate="23.976", search_paths=[media]),
+                          batch=batch)  # fmt: skip
+    xml = tmp_path / "t.xml"  # .xml from an EDL means FCP7 XML (through OTIO), not EDL text in a .xml
+    with pytest.raises(InvalidRequest, match="conversion to fcp7xml"):
+        add_event_markers(source, xml, options=BridgeOptions(rate="23.976", search_paths=[media]), batch=batch)
+    assert not (tmp_path / "t.otio").exists() and not xml.exists()
+    skipped = tmp_path / "skipped.edl"  # every clip skipped: nothing written
+    report = add_event_markers(source, skipped, options=BridgeOptions(rate="24", search_paths=[media]), batch=batch)
+    assert report.output is None and not skipped.exists()
     library = media_factory.SHARED / "timelines" / "fcpxml" / "fcpx_library.fcpxml"
     if not library.is_file():
         pytest.skip(f"shared material not found: {library}")

@@ -35,9 +35,11 @@ def _canonical_without_own(data: bytes) -> str:
 
 def _events(piece):
     middle = (piece.source_start + piece.source_end) / 2
+    last = piece.source_end - 1e-4  # inside the clip's last frame: must not round onto the frame after it
     return [
         {"label": "Laughter", "start_seconds": middle, "end_seconds": middle + 0.5, "confidence": 0.7, "id": "l"},
         {"label": "Scene cut", "start_seconds": middle, "end_seconds": middle, "confidence": 0.9, "id": "c"},
+        {"label": "Scene cut", "start_seconds": last, "end_seconds": last, "confidence": 0.9, "id": "e"},
     ]
 
 
@@ -66,6 +68,11 @@ def test_shared_exports_keep_every_byte_but_the_markers(scope):
         assert _canonical_without_own(out) == _canonical_without_own(data), path.name
         again = _place(out, scope)[1]
         assert again == out, path.name  # a re-run replaces its markers, never adds twice
+        if scope == "clips":  # every marker inside its clipitem's in/out
+            for clip in ET.fromstring(out).iter("clipitem"):
+                for marker in clip.findall("marker"):
+                    if "[avevents" in (marker.findtext("comment") or ""):
+                        assert float(clip.findtext("in")) <= int(marker.findtext("in")) < float(clip.findtext("out"))
         # Take the bridge's markers out with the bridge: the input, byte for byte.
         empty = Fcp7Document(out, path.name)
         empty.place([Placed(p) for _t, _n, p in empty.pieces() if not isinstance(p, Skip)], scope, {})
