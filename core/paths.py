@@ -27,8 +27,11 @@ MAX_UNIX_PATH = 100  # AF_UNIX paths are limited to ~104-108 bytes depending on 
 
 
 def _private_dir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    st = path.stat()
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = path.stat()
+    except OSError as exc:  # a HOME or XDG folder this user cannot write: one line, not a traceback
+        raise UnsafeDirectory(f"cannot use {path} for avevents: {exc.strerror or exc}") from None
     if hasattr(os, "getuid"):
         if st.st_uid != os.getuid():
             raise UnsafeDirectory(f"{path} belongs to another user; refusing to put avevents' socket there")
