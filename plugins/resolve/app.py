@@ -78,8 +78,11 @@ def current_timeline(resolve):
 
 
 def plan_for(resolve, settings: DetectSettings) -> tuple[object, Plan]:
+    from .api_version import parse_version
+
     timeline = current_timeline(resolve)
-    return timeline, plan_timeline(timeline, settings.scope)
+    version = parse_version(resolve.GetVersion()) if hasattr(resolve, "GetVersion") else None
+    return timeline, plan_timeline(timeline, settings.scope, version=version)
 
 
 def detect_events(resolve, settings: DetectSettings, link, palette: dict[str, str], on_progress=None) -> Summary:

@@ -55,7 +55,10 @@ def _marker(p: Placement, event: dict, rate: Fraction, palette: dict[str, str]) 
     last = p.record_start + seconds_to_frames(end - p.source_start, rate)
     first = min(max(first, p.record_start), p.record_end - 1)
     duration = max(1, min(last, p.record_end) - first)
-    return marker_spec(event, first, duration, rate, palette, source_name(p.path))
+    spec = marker_spec(event, first, duration, rate, palette, source_name(p.path))
+    if p.note:  # the mapping was uncertain for this item: the marker says so
+        spec.note = f"{spec.note} · {p.note}"
+    return spec
 
 
 def add_marker_args(m: MarkerSpec, shift: int = 0) -> tuple[int, str, str, str, int, str]:

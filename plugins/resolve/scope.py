@@ -7,9 +7,10 @@ placements' media ranges are merged per file into ``MediaRequest``s, so a clip u
 item and its linked audio, is analysed once.
 
 Frame facts (see shared/docs/INTERFACES.md): item ``GetStart()`` is an absolute record frame (an
-01:00:00:00 start at 24 fps is 86400), marker frames are relative to ``GetStartFrame()``; the source
-position comes from ``GetSourceStartFrame()`` (clip frames) where Resolve has it, else from
-``GetLeftOffset()`` (frames trimmed from the source head); the clip's own rate is its 'FPS' property.
+01:00:00:00 start at 24 fps is 86400), marker frames are relative to ``GetStartFrame()``; where an item
+starts in its media is ``source_time``'s job (the calls the running version has, checked against each
+other); the clip's own rate is its 'FPS' property. Calls are made only where ``resolve.GetVersion()``
+has them (``api_version``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..markers.rates import RateError, parse_rate
+from .api_version import Version, call, has_call
+from .source_time import SourceStart, source_start
 
 SCOPES = ("timeline", "inout", "playhead")
 TRACK_TYPES = ("video", "audio")
@@ -49,6 +52,7 @@ class Placement:
     source_start: float  # media seconds shown at record_start
     source_end: float
     request: int = -1
+    note: str = ""  # what is uncertain about the mapping, said on its markers
 
 
 @dataclass
@@ -83,14 +87,18 @@ def timeline_rate(timeline) -> Fraction:
         raise ScopeError(f"timeline {timeline.GetName()!r}: {exc}") from None
 
 
-def scope_range(timeline, options: ScopeOptions) -> tuple[int, int]:
+def scope_range(timeline, options: ScopeOptions, version: Version | None = None) -> tuple[int, int]:
     """Relative frames [lo, hi) that the scope covers."""
     start = timeline.GetStartFrame()
     whole = (0, timeline.GetEndFrame() - start + 1)  # GetEndFrame may be inclusive; one frame more is harmless
     if options.scope == "timeline":
         return whole
     if options.scope == "inout":
-        marks = timeline.GetMarkInOut() or {}
+        if not has_call(version, "GetMarkInOut"):
+            raise ScopeError(
+                "the in/out scope needs Resolve 19.1 or later (GetMarkInOut); choose the timeline or the playhead"
+            )
+        marks = call(timeline, "GetMarkInOut", version) or {}
         mark = marks.get("video") or marks.get("audio") or {}
         if "in" not in mark or "out" not in mark:
             raise ScopeError(
@@ -105,12 +113,13 @@ def scope_range(timeline, options: ScopeOptions) -> tuple[int, int]:
     raise ScopeError(f"unknown scope {options.scope!r} (choose from {', '.join(SCOPES)})")
 
 
-def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile) -> Plan:
-    """The placements, merged requests and skipped items of ``timeline`` for ``options``."""
+def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile, version: Version | None = None) -> Plan:
+    """The placements, merged requests and skipped items of ``timeline`` for ``options``, with the calls
+    Resolve ``version`` has (None: every call, a None answer treated as missing)."""
     if timeline is None:
         raise ScopeError("no timeline is open: open one on the Edit page")
     rate = timeline_rate(timeline)
-    plan = Plan(timeline.GetName(), rate, timeline.GetStartFrame(), scope_range(timeline, options))
+    plan = Plan(timeline.GetName(), rate, timeline.GetStartFrame(), scope_range(timeline, options, version))
     for kind in TRACK_TYPES:
         wanted = options.video_tracks if kind == "video" else options.audio_tracks
         count = timeline.GetTrackCount(kind)
@@ -119,7 +128,7 @@ def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile) -
                 continue
             label = f"{kind[0].upper()}{index}"
             for item in timeline.GetItemListInTrack(kind, index) or []:
-                placement = _place(item, label, plan, file_exists)
+                placement = _place(item, label, plan, file_exists, version)
                 if isinstance(placement, Skipped):
                     plan.skipped.append(placement)
                 elif placement is not None:
@@ -128,15 +137,14 @@ def plan_timeline(timeline, options: ScopeOptions, file_exists=os.path.isfile) -
     return plan
 
 
-def _place(item, track: str, plan: Plan, file_exists) -> Placement | Skipped | None:
+def _place(item, track: str, plan: Plan, file_exists, version: Version | None) -> Placement | Skipped | None:
     rel_start = item.GetStart() - plan.start_frame
     rel_end = rel_start + item.GetDuration()
     lo, hi = max(rel_start, plan.frame_range[0]), min(rel_end, plan.frame_range[1])
     if hi <= lo:
         return None  # outside the scope
     name = item.GetName()
-    enabled = getattr(item, "GetClipEnabled", None)
-    if enabled is not None and not enabled():
+    if call(item, "GetClipEnabled", version) is False:
         return Skipped(track, name, "disabled clip")
     media = item.GetMediaPoolItem()
     if media is None:
@@ -154,30 +162,13 @@ def _place(item, track: str, plan: Plan, file_exists) -> Placement | Skipped | N
         clip_rate = parse_rate(props.get("FPS") or plan.rate)
     except RateError:
         clip_rate = plan.rate
-    source_start = _source_start(item, clip_rate, plan.rate)
-    if source_start is None:
-        return Skipped(track, name, "speed change or retime (only 100% speed clips are mapped)")
+    found = source_start(item, clip_rate, plan.rate, version)
+    if not isinstance(found, SourceStart):
+        return Skipped(track, name, found)
     offset = Fraction(lo - rel_start) / plan.rate
     seconds = Fraction(hi - lo) / plan.rate
-    start = source_start + offset
-    return Placement(track, name, path, lo, hi, float(start), float(start + seconds))
-
-
-def _source_start(item, clip_rate: Fraction, rate: Fraction) -> Fraction | None:
-    """Media seconds at the item's first frame; None for a speed-changed item."""
-    start_frame = getattr(item, "GetSourceStartFrame", None)
-    if start_frame is None:
-        return Fraction(item.GetLeftOffset()) / clip_rate
-    first = start_frame()
-    end_frame = getattr(item, "GetSourceEndFrame", None)
-    if end_frame is not None:
-        source_seconds = Fraction(end_frame() - first) / clip_rate
-        # The item's own duration at the timeline rate equals the source span at 100 % speed (within a
-        # frame either way: Resolve's end frame may be inclusive).
-        record_seconds = Fraction(item.GetDuration()) / rate
-        if abs(source_seconds - record_seconds) > Fraction(3, 2) / clip_rate:
-            return None
-    return Fraction(first) / clip_rate
+    start = found.seconds + offset
+    return Placement(track, name, path, lo, hi, float(start), float(start + seconds), note=found.note)
 
 
 def merge_requests(placements: list) -> list[MediaRequest]:

@@ -1,9 +1,14 @@
-"""An in-memory stand-in for DaVinci Resolve's scripting API, faithful to the documented calls and their
-quirks (shared/docs/INTERFACES.md): 1-based track indices (None for others), item positions in absolute
-record frames while timeline markers are relative to the timeline start, AddMarker refusing an occupied
-frame, an unknown colour or a zero duration, GetSetting returning rounded rate strings ("23.976"),
-GetMarkInOut omitting unset keys, GetSourceEndFrame inclusive, and items without source-frame calls for
-Resolve versions before 19.0.2. Test-only: the product never imports it.
+"""An in-memory stand-in for DaVinci Resolve's scripting API, faithful to the documented calls and to
+behaviour measured on live Resolve 19.1-21.1 (shared/docs/INTERFACES.md): 1-based track indices (None for
+others), item positions in absolute record frames while timeline markers are relative to the timeline
+start, AddMarker refusing an occupied frame, an unknown colour or a zero duration, GetSetting returning
+rounded rate strings ("23.976"), GetMarkInOut omitting unset keys; GetLeftOffset in TIMELINE frames (a
+50p clip on a 25p timeline: half its source frames; a retimed clip: position / speed); the source frame
+calls one frame low on some items (``quirk="off_by_one"``), 0/0 on timelines imported from Premiere
+XML (``quirk="xml_import"``), the end frame exclusive at matching rates and inclusive otherwise; and
+per version (``Resolve(version=...)``): a call the version lacks is still an attribute and answers None
+(GetClipEnabled 18.5, GetSourceStartFrame/EndFrame 19.0, GetMarkInOut 19.1, GetSpeed 21.1).
+Test-only: the product never imports it.
 """
 
 from __future__ import annotations
@@ -39,18 +44,29 @@ class MediaPoolItem:
         return self.properties["Clip Name"]
 
 
+INTRODUCED = {"GetClipEnabled": (18, 5), "GetSourceStartFrame": (19, 0), "GetSourceEndFrame": (19, 0),
+              "GetMarkInOut": (19, 1), "GetSpeed": (21, 1)}  # fmt: skip
+NEWEST = (21, 1, 0)
+
+
+def _lacks(version: tuple, name: str) -> bool:
+    return version < INTRODUCED.get(name, (0,))
+
+
 @dataclass
 class TimelineItem:
     name: str
     media: MediaPoolItem | None
     start: int  # absolute record frame
     duration: int  # timeline frames
-    left_offset: int = 0  # source frames trimmed from the head
+    source_offset: int = 0  # the test's truth: clip frames trimmed from the source head
     clip_rate: Fraction = Fraction(24)
     timeline_rate: Fraction = Fraction(24)
     enabled: bool = True
     speed: float = 1.0
     markers: dict = field(default_factory=dict)
+    quirk: str = ""  # "off_by_one" | "xml_import": measured oddities of the source frame calls
+    version: tuple | None = None  # set from the timeline's Resolve when placed
 
     def GetName(self):
         return self.name
@@ -64,35 +80,51 @@ class TimelineItem:
     def GetDuration(self):
         return self.duration
 
+    def _missing(self, name: str) -> bool:
+        return _lacks(self.version or NEWEST, name)
+
     def GetLeftOffset(self):
-        return self.left_offset
+        # Timeline frames: the source offset at the timeline's rate, divided by the speed.
+        return round(self.source_offset * self.timeline_rate / self.clip_rate / Fraction(self.speed))
 
     def GetSourceStartFrame(self):
-        return self.left_offset
+        if self._missing("GetSourceStartFrame"):
+            return None
+        if self.quirk == "xml_import":
+            return 0
+        return self.source_offset - (1 if self.quirk == "off_by_one" else 0)
 
     def GetSourceEndFrame(self):
-        frames = self.duration * self.clip_rate / self.timeline_rate * Fraction(self.speed)
-        return self.left_offset + round(frames) - 1  # inclusive, as Resolve reports it
+        if self._missing("GetSourceEndFrame"):
+            return None
+        if self.quirk == "xml_import":
+            return 0
+        frames = round(self.duration * self.clip_rate / self.timeline_rate * Fraction(self.speed))
+        exclusive = self.clip_rate == self.timeline_rate  # exclusive at matching rates, inclusive otherwise
+        return self.GetSourceStartFrame() + frames - (0 if exclusive else 1)
+
+    def GetSpeed(self):
+        return None if self._missing("GetSpeed") else self.speed * 100
 
     def GetMediaPoolItem(self):
         return self.media
 
     def GetClipEnabled(self):
-        return self.enabled
+        return None if self._missing("GetClipEnabled") else self.enabled
 
 
 class LegacyTimelineItem(TimelineItem):
-    """An item as Resolve before 19.0.2 exposes it: no source-frame calls, no clip-enabled call."""
+    """An item as Resolve 18.0 exposes it: the newer calls are attributes that answer None."""
 
-    def __getattribute__(self, name):
-        if name in ("GetSourceStartFrame", "GetSourceEndFrame", "GetClipEnabled"):
-            raise AttributeError(name)
-        return super().__getattribute__(name)
+    def __post_init__(self):
+        self.version = (18, 0, 0)
 
 
 class Timeline:
-    def __init__(self, name: str, rate: Fraction, start_timecode: str = "01:00:00:00", drop_frame: bool = False):
+    def __init__(self, name: str, rate: Fraction, start_timecode: str = "01:00:00:00", drop_frame: bool = False,
+                 version: tuple = NEWEST):  # fmt: skip
         self.name = name
+        self.version = version
         self.rate = rate
         self.drop_frame = drop_frame
         hh, mm, ss, ff = (int(x) for x in start_timecode.replace(";", ":").split(":"))
@@ -117,6 +149,8 @@ class Timeline:
         while len(self.tracks[kind]) < track:
             self.tracks[kind].append([])
         item.timeline_rate = self.rate
+        if item.version is None:
+            item.version = self.version
         if item.media is not None and item.media.rate:
             item.clip_rate = item.media.rate  # the clip's own rate is its media's
         self.tracks[kind][track - 1].append(item)
@@ -189,6 +223,8 @@ class Timeline:
         return True
 
     def GetMarkInOut(self):
+        if _lacks(self.version, "GetMarkInOut"):
+            return None
         return {kind: dict(mark) for kind, mark in self.marks.items()}
 
     def SetMarkInOut(self, mark_in, mark_out, kind="all"):
@@ -226,6 +262,7 @@ class ProjectManager:
 class Resolve:
     def __init__(self, timeline: Timeline | None = None, open_project: bool = True):
         self.manager = ProjectManager(Project(timeline) if open_project else None)
+        self.version = timeline.version if timeline is not None else NEWEST
 
     def GetProjectManager(self):
         return self.manager
@@ -234,4 +271,4 @@ class Resolve:
         return "DaVinci Resolve Studio"
 
     def GetVersion(self):
-        return [20, 2, 0, 0, ""]
+        return [*self.version, *([0] * (4 - len(self.version))), ""]

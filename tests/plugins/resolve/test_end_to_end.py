@@ -60,13 +60,13 @@ def test_cut_markers_land_on_the_exact_frame(rate, cut_clips, speech_clip, link)
     start = tl.GetStartFrame()
     media = MediaPoolItem(str(clip.path), rate)
     head, tail = 30, 10
-    a = tl.place("video", 1, TimelineItem("shots", media, start + 48, total - head - tail, left_offset=head))
+    a = tl.place("video", 1, TimelineItem("shots", media, start + 48, total - head - tail, source_offset=head))
     # The same clip again, trimmed to the second cut +- 20 frames.
     b_start = a.GetEnd() + 24
-    tl.place("video", 1, TimelineItem("again", media, b_start, 40, left_offset=cut_frames[1] - 20))
+    tl.place("video", 1, TimelineItem("again", media, b_start, 40, source_offset=cut_frames[1] - 20))
     # A 25 fps clip with speech on audio track 1, trimmed by 2 seconds.
     speech = tl.place("audio", 1, TimelineItem("talk", MediaPoolItem(str(speech_clip.path), Fraction(25)), start, 0))
-    speech.left_offset = 50
+    speech.source_offset = 50
     speech.duration = int((speech_clip.duration - 3) * rate)
     tl.AddMarker(48 + cut_frames[0] - head, "Cream", "director's note", "keep", 1, "")  # on the first cut
     progress: list[tuple] = []

@@ -83,7 +83,7 @@ def test_installed_launcher_runs_in_a_bare_interpreter_and_marks_the_timeline(tm
             from fake_resolve import MediaPoolItem, Resolve, Timeline, TimelineItem
             tl = Timeline("Edit", Fraction(30000, 1001))
             tl.place("video", 1, TimelineItem("shots", MediaPoolItem({str(cut_clip.path)!r}, Fraction(30000, 1001)),
-                                              tl.GetStartFrame() + 10, 300, left_offset=12))
+                                              tl.GetStartFrame() + 10, 300, source_offset=12))
             runpy.run_path({str(launcher)!r}, init_globals={{"resolve": Resolve(tl)}})
             try:
                 import grpc

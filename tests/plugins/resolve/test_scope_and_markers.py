@@ -76,8 +76,8 @@ def test_trimmed_items_map_to_media_seconds_exactly(rate):
     start = tl.GetStartFrame()
     assert start == 3600 * round(rate)  # 01:00:00:00
     media = MediaPoolItem("/m/a.mov", rate)
-    tl.place("video", 1, TimelineItem("a", media, start + 48, 120, left_offset=30, clip_rate=rate))
-    tl.place("audio", 1, TimelineItem("a", media, start + 48, 120, left_offset=30, clip_rate=rate))
+    tl.place("video", 1, TimelineItem("a", media, start + 48, 120, source_offset=30, clip_rate=rate))
+    tl.place("audio", 1, TimelineItem("a", media, start + 48, 120, source_offset=30, clip_rate=rate))
     plan = plan_timeline(tl, ScopeOptions(), always)
     assert [(p.track, p.record_start, p.record_end) for p in plan.placements] == [("V1", 48, 168), ("A1", 48, 168)]
     assert plan.placements[0].source_start == pytest.approx(30 / rate)
@@ -90,7 +90,8 @@ def test_trimmed_items_map_to_media_seconds_exactly(rate):
 def test_legacy_items_use_the_left_offset_and_mixed_rates_go_through_seconds():
     tl = Timeline("T", Fraction(24))
     clip = MediaPoolItem("/m/b.mov", Fraction(25))
-    tl.place("video", 1, LegacyTimelineItem("b", clip, tl.GetStartFrame(), 240, left_offset=50, clip_rate=Fraction(25)))
+    item = LegacyTimelineItem("b", clip, tl.GetStartFrame(), 240, source_offset=50, clip_rate=Fraction(25))
+    tl.place("video", 1, item)
     p = plan_timeline(tl, ScopeOptions(), always).placements[0]
     assert p.source_start == pytest.approx(2.0) and p.source_end == pytest.approx(12.0)  # 50 / 25; 240 / 24
 
@@ -117,7 +118,7 @@ def test_scopes_in_out_and_playhead():
     s = tl.GetStartFrame()
     a = MediaPoolItem("/m/a.mov", Fraction(24000, 1001))
     tl.place("video", 1, TimelineItem("a1", a, s, 100))
-    tl.place("video", 1, TimelineItem("a2", a, s + 100, 100, left_offset=500))
+    tl.place("video", 1, TimelineItem("a2", a, s + 100, 100, source_offset=500))
     with pytest.raises(ScopeError, match="no in/out range"):
         plan_timeline(tl, ScopeOptions("inout"), always)
     tl.SetMarkInOut(50, 149)
