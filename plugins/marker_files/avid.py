@@ -5,17 +5,11 @@ colours are red, green, blue, cyan, magenta, yellow, black and white."""
 
 from __future__ import annotations
 
-from avevents.plugins.markers.palette import OTIO_COLORS
+from avevents.plugins.markers.palette import AVID_COLORS
 
 from .timing import MarkedMedia
 
-NEAREST = {"PINK": "magenta", "ORANGE": "yellow", "PURPLE": "magenta"}
 USER = "avevents"
-
-
-def avid_color(color: str) -> str:
-    otio = OTIO_COLORS[color]
-    return NEAREST.get(otio, otio.lower())
 
 
 def render(marked: MarkedMedia, kind: str = "avid") -> str:
@@ -24,6 +18,6 @@ def render(marked: MarkedMedia, kind: str = "avid") -> str:
     for marker in marked.markers:
         # Plain ASCII separators: the list is read as text by Media Composer.
         comment = f"{marker.name} - {marker.note}".replace(" · ", " - ").replace("\t", " ").replace("\n", " ")
-        rows.append("\t".join([USER, marked.timecode(marker.frame), track, avid_color(marker.color), comment,
+        rows.append("\t".join([USER, marked.timecode(marker.frame), track, AVID_COLORS[marker.color], comment,
                                str(max(1, marker.duration))]))  # fmt: skip
     return "".join(row + "\n" for row in rows)

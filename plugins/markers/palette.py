@@ -24,6 +24,11 @@ OTIO_COLORS = {
     "Purple": "PURPLE", "Fuchsia": "MAGENTA", "Rose": "PINK", "Lavender": "PURPLE", "Sky": "CYAN",
     "Mint": "GREEN", "Lemon": "YELLOW", "Sand": "ORANGE", "Cocoa": "BLACK", "Cream": "WHITE",
 }  # fmt: skip
+# Avid Media Composer's eight locator colours (red, green, blue, cyan, magenta, yellow, black, white), the
+# nearest for each palette colour: its marker lists and EDL LOC lines hold these.
+AVID_COLORS = {
+    c: {"PINK": "magenta", "ORANGE": "yellow", "PURPLE": "magenta"}.get(o, o.lower()) for c, o in OTIO_COLORS.items()
+}
 # The user's palette file keeps its first name: files written for the Resolve plugin work unchanged.
 PALETTE_FILE = "resolve_palette.json"
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from avevents.core.errors import InvalidRequest, TimelineUnreadable
+from avevents.plugins.markers.palette import AVID_COLORS
 from avevents.plugins.markers.rates import RateError, frames_to_timecode, nominal, parse_rate, timecode_to_frames
 from avevents.plugins.markers.spec import marker_spec, owns_name
 
@@ -31,8 +32,6 @@ COMMENT = re.compile(r"^\s*\*\s*([A-Z][A-Z ]*?)\s*:\s?(.*)$")
 FCM = re.compile(r"^\s*FCM\s*:\s*(.*?)\s*$", re.IGNORECASE)
 LOC = re.compile(rf"^\s*\*\s*LOC\s*:\s*({_TC})\s+(\w*)\s*(.*?)\s*$")
 BLACK_REELS = {"BL", "BLK", "BLACK"}
-# Avid's locator colours; palette colours outside them map to the nearest.
-LOC_COLORS = {"PINK": "MAGENTA", "ORANGE": "YELLOW", "PURPLE": "MAGENTA"}
 
 
 @dataclass
@@ -201,7 +200,7 @@ class EdlDocument:
                 if key in seen:  # the same event from a video event and its audio
                     continue
                 seen.add(key)
-                color = LOC_COLORS.get(_otio_color(spec.color), _otio_color(spec.color))
+                color = AVID_COLORS[spec.color].upper()  # LOC lines hold Avid's locator colours
                 text = f"{spec.name} {spec.confidence:.2f}{' ' if spec.name else ''}(avevents)"
                 line = f"* LOC: {self._timecode(record, clip)} {color:7} {text}"
                 self.added.setdefault(clip.block_end, []).append(line)
@@ -261,9 +260,3 @@ def _frames(code: str, rate: Fraction, drop_frame: bool) -> int:
 def _is_own_loc(line: str) -> bool:
     found = LOC.match(line)
     return bool(found) and owns_name(found.group(3))
-
-
-def _otio_color(color: str) -> str:
-    from avevents.plugins.markers.palette import OTIO_COLORS
-
-    return OTIO_COLORS[color]

@@ -72,10 +72,9 @@ def is_own(marker: xml_edit.Element) -> bool:
 
 @dataclass
 class FcpxmlClip:
-    """A leaf that plays a file, the chain of elements above it and where its markers go."""
+    """A leaf that plays a file and where its markers go."""
 
     leaf: xml_edit.Element
-    chain: list[xml_edit.Element]  # from the project's sequence down to the leaf (compound/multicam expanded)
     holder: xml_edit.Element  # the clip that holds its markers
     holder_shift: Fraction  # holder local time = leaf local time + this
     top: xml_edit.Element | None  # the primary storyline's element above it
@@ -248,7 +247,7 @@ class FcpxmlDocument:
         # Markers sit on the frames of the clip that holds them (its format, else its media's, else the
         # project's): FCP writes a 25 fps clip's markers in 1/25 s in a 23.976 project.
         grid = self._frame_of(holder) or (self._frame_of(asset) if holder is leaf else 0) or frame
-        clip = FcpxmlClip(leaf, chain, holder, holder_shift, top, top_shift if top is not None else Fraction(0),
+        clip = FcpxmlClip(leaf, holder, holder_shift, top, top_shift if top is not None else Fraction(0),
                           grid, asset_start, self._frame_of(top) or frame)  # fmt: skip
         return MediaPiece(clip, track, name, urls, float(first - asset_start), float(last - asset_start), 1 / grid)
 

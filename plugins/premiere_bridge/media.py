@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from avevents.plugins.markers.media_timecode import timecode_start_seconds
+from avevents.plugins.markers.media_timecode import read_clock
 
 _WINDOWS = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\|//)")
 
@@ -70,14 +70,6 @@ def locate_any(candidates: list[str], search_paths: list[Path]) -> Path | None:
 
 def media_timecode(path: str | Path) -> tuple[float, float | None, float | None]:
     """(seconds of the file's start timecode, 0 without one; its length in seconds or None; its video
-    frame rate or None for audio-only)."""
-    import av
-
-    try:
-        with av.open(str(path)) as container:
-            length = container.duration / 1_000_000 if container.duration else None
-            video = next(iter(container.streams.video), None)
-            rate = float(video.average_rate) if video is not None and video.average_rate else None
-    except (av.error.FFmpegError, OSError):
-        return 0.0, None, None
-    return timecode_start_seconds(Path(path)), length, rate
+    frame rate or None for audio-only), from one open of the file."""
+    clock = read_clock(path)
+    return clock.start_seconds, clock.length_seconds, clock.frame_rate

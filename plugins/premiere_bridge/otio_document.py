@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import opentimelineio as otio
 
+from avevents.plugins.markers.media_timecode import timecode_start_seconds
 from avevents.plugins.markers.spec import marker_spec
 
 from .document import MediaPiece, Placed, Skip, inside
 from .formats import Format
 from .markers import make_marker, remove_own, spec_range
-from .media import file_name, timecode_start_seconds
+from .media import file_name
 
 
 @dataclass
